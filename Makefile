@@ -1,0 +1,36 @@
+# One command each: `make demo` brings up a working demo, `make test` runs every test.
+# Both install what is missing first (scripts/setup.sh) and are fast when nothing changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+.PHONY: setup build build-rust build-wasm demo test lint bench fuzz clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup build-rust build-wasm
+
+build-rust:
+	cargo build --workspace --bins --quiet
+
+build-wasm:
+	@scripts/build-wasm.sh
+
+demo: build
+	@scripts/demo.sh
+
+test: build
+	@scripts/test.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+bench: build
+	@scripts/bench.sh
+
+fuzz:
+	@scripts/fuzz.sh
+
+clean:
+	cargo clean
+	rm -rf web/pkg .cache

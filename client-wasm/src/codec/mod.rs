@@ -1,0 +1,3 @@
+//! Bytes to types and back: framing, response parsing and command encoding.
+
+pub mod mutf7;

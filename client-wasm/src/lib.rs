@@ -1,0 +1,14 @@
+//! `client-wasm`: an IMAP4rev1 client for the browser.
+//!
+//! The protocol engine is sans-IO: it never touches a socket or a clock. The
+//! caller feeds the bytes it received, takes out the bytes to send, and reads
+//! typed events and command results. The same engine runs natively (tests,
+//! benchmarks, the tokio shell) and in the browser behind a WebSocket, where
+//! [`wasm`] is the only module that knows about `wasm-bindgen`.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod codec;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,123 @@
+//! `testkit`: the Dovecot harness and corpus generator for JavaScript tests,
+//! benchmarks and the demo.
+//!
+//! `testkit dovecot` prints one JSON line ([`webmail_testkit::ServerInfo`]) once the
+//! server accepts logins, then keeps it running until standard input closes. If
+//! this process is killed instead, the harness watchdog still stops the server.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use webmail_testkit::{Corpus, Dovecot, User};
+
+#[derive(Parser)]
+#[command(version, about = "Private Dovecot and mail corpus for webmail-bridge tests")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a private Dovecot on loopback; print its details as JSON; run until stdin closes.
+    Dovecot {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        /// Accounts as NAME:PASSWORD (default: alice:wonderland and bob:builder).
+        #[arg(long = "user", value_parser = parse_user)]
+        users: Vec<User>,
+        /// Extra Dovecot configuration lines appended to the generated file.
+        #[arg(long)]
+        extra_config: Option<String>,
+    },
+    /// Write a corpus as Maildir into DIR, for inspection or for another server.
+    Corpus {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        /// The directory to fill (a user's mail root).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct CorpusArgs {
+    /// Messages to generate for the first user.
+    #[arg(long, default_value_t = 0)]
+    messages: usize,
+    /// Seed of the generator: the same seed gives the same mail.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Leave out the 10 MiB message.
+    #[arg(long)]
+    no_large_attachment: bool,
+}
+
+impl CorpusArgs {
+    fn corpus(&self) -> Corpus {
+        let corpus = Corpus::new(self.seed, self.messages);
+        if self.no_large_attachment {
+            corpus.without_large_attachment()
+        } else {
+            corpus
+        }
+    }
+}
+
+fn parse_user(text: &str) -> Result<User, String> {
+    let (name, password) = text.split_once(':').ok_or("expected NAME:PASSWORD")?;
+    Ok(User::new(name, password))
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("testkit: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Dovecot {
+            corpus,
+            users,
+            extra_config,
+        } => {
+            let mut builder = Dovecot::builder();
+            if !users.is_empty() {
+                builder = builder.users(users);
+            }
+            if corpus.messages > 0 {
+                builder = builder.corpus(corpus.corpus());
+            }
+            if let Some(extra) = extra_config {
+                builder = builder.extra_config(&extra);
+            }
+            let dovecot = builder.start().map_err(|error| error.to_string())?;
+            let json = serde_json::to_string(dovecot.info()).map_err(|error| error.to_string())?;
+            let mut stdout = io::stdout().lock();
+            writeln!(stdout, "{json}")
+                .and_then(|()| stdout.flush())
+                .map_err(|error| error.to_string())?;
+            // Block until the parent closes our stdin (or dies); then stop cleanly.
+            let mut sink = Vec::new();
+            let _ = io::stdin().read_to_end(&mut sink);
+            dovecot.stop();
+            Ok(())
+        }
+        Command::Corpus { corpus, out } => {
+            let folders = corpus
+                .corpus()
+                .write_maildir(&out)
+                .map_err(|error| format!("cannot write {}: {error}", out.display()))?;
+            let json = serde_json::to_string(&folders).map_err(|error| error.to_string())?;
+            println!("{json}");
+            Ok(())
+        }
+    }
+}
