@@ -1,0 +1,144 @@
+//! Why a session ended, as the page sees it: a WebSocket close code and a short reason.
+//!
+//! Codes 4000-4099 are this bridge's own (RFC 6455 leaves 4000-4999 to
+//! applications); the UI maps them to messages. Reasons stay under the
+//! 123-byte limit of a close frame and never contain relayed data.
+
+use std::fmt;
+
+/// The end of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The page closed the WebSocket.
+    PageClosed,
+    /// The bridge is shutting down.
+    ShuttingDown,
+    /// The page sent a text frame; only binary frames carry IMAP bytes.
+    TextFrame,
+    /// The page sent a message larger than `limits.max_message_bytes`.
+    MessageTooBig,
+    /// The upstream server closed the connection.
+    UpstreamClosed,
+    /// `?upstream=` names no configured upstream.
+    UnknownUpstream(String),
+    /// The target is not allowed (pattern, address class or port).
+    AddressRefused(String),
+    /// The name did not resolve.
+    DnsFailure(String),
+    /// Resolving and connecting took longer than `limits.connect_timeout_secs`.
+    ConnectTimeout,
+    /// The connection was refused or failed.
+    ConnectFailed(String),
+    /// TLS with the upstream failed; the text says why (untrusted, expired, wrong name...).
+    TlsFailure(String),
+    /// The upstream did not greet as IMAP or refused STARTTLS.
+    StarttlsFailed(String),
+    /// No byte was relayed for `limits.idle_timeout_secs`.
+    IdleTimeout,
+    /// The session reached `limits.max_session_bytes`.
+    SessionByteLimit,
+    /// The page stopped answering pings or reading.
+    DeadPeer,
+    /// Reading from or writing to the upstream failed.
+    UpstreamError(String),
+    /// The request itself is malformed (missing parameters).
+    InvalidRequest(String),
+}
+
+impl CloseReason {
+    /// The WebSocket close code.
+    pub fn code(&self) -> u16 {
+        match self {
+            Self::PageClosed => 1000,
+            Self::ShuttingDown => 1001,
+            Self::TextFrame => 1003,
+            Self::MessageTooBig => 1009,
+            Self::UpstreamClosed => 4000,
+            Self::UnknownUpstream(_) => 4001,
+            Self::AddressRefused(_) => 4002,
+            Self::DnsFailure(_) => 4003,
+            Self::ConnectTimeout => 4004,
+            Self::ConnectFailed(_) => 4005,
+            Self::TlsFailure(_) => 4006,
+            Self::StarttlsFailed(_) => 4007,
+            Self::IdleTimeout => 4008,
+            Self::SessionByteLimit => 4009,
+            Self::DeadPeer => 4010,
+            Self::UpstreamError(_) => 4011,
+            Self::InvalidRequest(_) => 4012,
+        }
+    }
+
+    /// A stable label for metrics and logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::PageClosed => "page_closed",
+            Self::ShuttingDown => "shutting_down",
+            Self::TextFrame => "text_frame",
+            Self::MessageTooBig => "message_too_big",
+            Self::UpstreamClosed => "upstream_closed",
+            Self::UnknownUpstream(_) => "unknown_upstream",
+            Self::AddressRefused(_) => "address_refused",
+            Self::DnsFailure(_) => "dns_failure",
+            Self::ConnectTimeout => "connect_timeout",
+            Self::ConnectFailed(_) => "connect_failed",
+            Self::TlsFailure(_) => "tls_failure",
+            Self::StarttlsFailed(_) => "starttls_failed",
+            Self::IdleTimeout => "idle_timeout",
+            Self::SessionByteLimit => "session_byte_limit",
+            Self::DeadPeer => "dead_peer",
+            Self::UpstreamError(_) => "upstream_error",
+            Self::InvalidRequest(_) => "invalid_request",
+        }
+    }
+
+    /// The close frame's reason text, cut to fit the frame.
+    pub fn reason(&self) -> String {
+        let text = self.to_string();
+        if text.len() <= 123 {
+            return text;
+        }
+        let mut end = 120;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &text[..end])
+    }
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PageClosed => f.write_str("closed by the page"),
+            Self::ShuttingDown => f.write_str("bridge is shutting down"),
+            Self::TextFrame => f.write_str("text frames are not accepted; send binary frames"),
+            Self::MessageTooBig => f.write_str("message too big"),
+            Self::UpstreamClosed => f.write_str("upstream closed the connection"),
+            Self::UnknownUpstream(name) => write!(f, "unknown upstream `{name}`"),
+            Self::AddressRefused(why) => write!(f, "address refused: {why}"),
+            Self::DnsFailure(why) => write!(f, "DNS lookup failed: {why}"),
+            Self::ConnectTimeout => f.write_str("upstream connect timeout"),
+            Self::ConnectFailed(why) => write!(f, "cannot connect to upstream: {why}"),
+            Self::TlsFailure(why) => write!(f, "TLS failure: {why}"),
+            Self::StarttlsFailed(why) => write!(f, "STARTTLS failed: {why}"),
+            Self::IdleTimeout => f.write_str("idle timeout"),
+            Self::SessionByteLimit => f.write_str("session byte limit reached"),
+            Self::DeadPeer => f.write_str("page stopped responding"),
+            Self::UpstreamError(why) => write!(f, "upstream connection error: {why}"),
+            Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_reasons_fit_a_close_frame() {
+        let reason = CloseReason::TlsFailure("ü".repeat(200)).reason();
+        assert!(reason.len() <= 123, "{}", reason.len());
+        assert!(reason.ends_with("..."));
+    }
+}

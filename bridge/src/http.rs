@@ -1,0 +1,112 @@
+//! Plain HTTP routes: the UI's static files, `/healthz`, `/metrics`, `/api/upstreams`.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::config::TlsMode;
+
+/// The UI's Content-Security-Policy unless the operator sets one.
+///
+/// `wasm-unsafe-eval` lets the page compile the wasm client; `connect-src 'self'`
+/// covers the WebSocket to this bridge. Message HTML is shown in sandboxed
+/// `srcdoc` iframes, which inherit this policy: they get inline styles, and
+/// remote images stay blocked inside them by the sanitizer and the iframe's own,
+/// stricter policy until the reader allows them.
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https: http:; font-src 'self' data:; \
+connect-src 'self'; frame-src 'self' blob: about:; object-src 'none'; base-uri 'none'; \
+form-action 'none'; frame-ancestors 'self'";
+
+/// `GET /healthz`.
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /metrics` in the Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics().render(),
+    )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UpstreamEntry<'a> {
+    name: &'a str,
+    label: &'a str,
+    tls: TlsMode,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UpstreamList<'a> {
+    upstreams: Vec<UpstreamEntry<'a>>,
+    /// Whether the sign-in form may offer a free-text server field.
+    custom_servers: bool,
+}
+
+/// `GET /api/upstreams`: names and labels for the sign-in page, never addresses.
+pub async fn upstreams(State(state): State<AppState>) -> Response {
+    let dialer = state.dialer();
+    let list = UpstreamList {
+        upstreams: dialer
+            .listing()
+            .into_iter()
+            .map(|upstream| UpstreamEntry {
+                name: &upstream.name,
+                label: upstream.label.as_deref().unwrap_or(&upstream.name),
+                tls: upstream.tls,
+            })
+            .collect(),
+        custom_servers: dialer.accepts_typed_servers(),
+    };
+    Json(list).into_response()
+}
+
+/// True for file names that carry a content hash (`app-3f9a1c2d.js`), which never change.
+fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or_default();
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_alphanumeric()) && hash.bytes().any(|b| b.is_ascii_digit())
+    })
+}
+
+/// Adds cache and security headers to static responses.
+pub async fn static_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let hashed = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let found = response.status() == StatusCode::OK;
+    let headers = response.headers_mut();
+    let cache = if hashed && found {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::CONTENT_SECURITY_POLICY, state.csp().clone());
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_assets_are_recognised() {
+        assert!(is_hashed_asset("/assets/app-3f9a1c2d.js"));
+        assert!(is_hashed_asset("/chunk-AB12CD34.css"));
+        assert!(!is_hashed_asset("/pkg/client_wasm_bg.wasm"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/web-component.js"));
+    }
+}

@@ -1,0 +1,339 @@
+//! Which servers the bridge may connect to: host syntax, patterns and address classes.
+//!
+//! A bridge that relays to whatever a page names is an open proxy into the
+//! operator's network. Named upstreams are trusted as configured; a host the
+//! user typed must match an operator's pattern, be spelled as a plain DNS name
+//! or canonical IP address, and resolve only to public unicast addresses.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::IpNet;
+
+/// A host as the bridge accepts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    /// A literal address in canonical form.
+    Ip(IpAddr),
+    /// A lower-case DNS name without trailing dot.
+    Name(String),
+}
+
+/// Splits `host:port` (IPv6 literals in brackets) and checks the port.
+pub fn split_host_port(address: &str) -> Result<(String, u16), String> {
+    let (host, port) = if let Some(rest) = address.strip_prefix('[') {
+        let (host, port) = rest.split_once("]:").ok_or("expected [IPv6]:PORT")?;
+        (host, port)
+    } else {
+        address.rsplit_once(':').ok_or("expected HOST:PORT")?
+    };
+    let port: u16 = port.parse().map_err(|_| format!("`{port}` is not a port number"))?;
+    if port == 0 || host.is_empty() {
+        return Err("expected HOST:PORT with a non-zero port".into());
+    }
+    Ok((host.to_owned(), port))
+}
+
+/// Parses a host the way the bridge will dial it, refusing ambiguous spellings.
+///
+/// Browsers and resolvers read `127.1`, `0x7f.0.0.1`, `017700000001` and
+/// `2130706433` as 127.0.0.1; an allow-list that sees them as names is bypassed.
+/// So any host whose last label is numeric must be a canonical dotted quad.
+pub fn parse_host(host: &str) -> Result<Host, String> {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    if host.contains(':') {
+        return host
+            .parse::<Ipv6Addr>()
+            .map(|ip| Host::Ip(IpAddr::V6(ip)))
+            .map_err(|_| format!("`{host}` is not a valid IPv6 address"));
+    }
+    let last_label = host.rsplit('.').next().unwrap_or_default();
+    let numeric_label = !last_label.is_empty()
+        && (last_label.bytes().all(|b| b.is_ascii_digit())
+            || last_label
+                .strip_prefix("0x")
+                .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit())));
+    if numeric_label {
+        return canonical_ipv4(&host)
+            .map(|ip| Host::Ip(IpAddr::V4(ip)))
+            .ok_or_else(|| format!("`{host}` is an unusual IP address spelling; write it as four decimal numbers"));
+    }
+    if host.is_empty() || host.len() > 253 {
+        return Err("the host name is empty or too long".into());
+    }
+    for label in host.split('.') {
+        let valid = (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !valid {
+            return Err(format!(
+                "`{host}` is not a valid host name (use the xn-- form for international names)"
+            ));
+        }
+    }
+    Ok(Host::Name(host))
+}
+
+fn canonical_ipv4(text: &str) -> Option<Ipv4Addr> {
+    let ip: Ipv4Addr = text.parse().ok()?;
+    // Rust's parser already refuses octal, hex and short forms; this keeps it that way.
+    (ip.to_string() == text).then_some(ip)
+}
+
+/// Why an address may not be dialled, or `None` for a public unicast address.
+pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(ip) => forbidden_v4(ip),
+        IpAddr::V6(ip) => forbidden_v6(ip),
+    }
+}
+
+fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = ip.octets();
+    Some(match (a, b) {
+        _ if ip == Ipv4Addr::new(169, 254, 169, 254) => "a cloud metadata address",
+        (0, _) => "an unspecified address",
+        (127, _) => "a loopback address",
+        (10, _) | (172, 16..=31) | (192, 168) => "a private address",
+        (100, 64..=127) => "a carrier-grade NAT address",
+        (169, 254) => "a link-local address",
+        (192, 0) if c == 0 || c == 2 => "a reserved address",
+        (198, 18..=19) => "a benchmarking address",
+        (198, 51) if c == 100 => "a documentation address",
+        (203, 0) if c == 113 => "a documentation address",
+        (224..=239, _) => "a multicast address",
+        (240..=255, _) => "a reserved address",
+        _ => return None,
+    })
+}
+
+fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    let segments = ip.segments();
+    if ip.is_unspecified() {
+        return Some("an unspecified address");
+    }
+    if ip.is_loopback() {
+        return Some("a loopback address");
+    }
+    // Addresses that carry an IPv4 address inside are judged by that address.
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return forbidden_v4(v4);
+    }
+    let embedded = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return forbidden_v4(embedded(segments[6], segments[7]));
+    }
+    if segments[0] == 0x2002 {
+        return forbidden_v4(embedded(segments[1], segments[2]));
+    }
+    if segments[..6] == [0; 6] {
+        return Some("an IPv4-compatible address");
+    }
+    Some(match segments[0] {
+        0xfc00..=0xfdff if segments[..4] == [0xfd00, 0x0ec2, 0, 0] => "a cloud metadata address",
+        0xfc00..=0xfdff => "a private (unique local) address",
+        0xfe80..=0xfebf => "a link-local address",
+        0xff00..=0xffff => "a multicast address",
+        0x2001 if segments[1] == 0x0db8 => "a documentation address",
+        0x0100 if segments[1..4] == [0, 0, 0] => "a discard-only address",
+        _ => return None,
+    })
+}
+
+/// A server family the user may type: `*.example.org:993`, `imap.example.org:*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPattern {
+    /// Exact name, or the suffix after `*.`.
+    host: String,
+    wildcard: bool,
+    /// `None` for `*`.
+    port: Option<u16>,
+}
+
+impl HostPattern {
+    /// Parses a pattern; wildcards only as a whole leftmost label.
+    pub fn parse(pattern: &str) -> Result<Self, String> {
+        let (host, port) = pattern
+            .rsplit_once(':')
+            .ok_or("expected HOST:PORT, e.g. *.example.org:993")?;
+        let port = match port {
+            "*" => None,
+            digits => Some(
+                digits
+                    .parse::<u16>()
+                    .map_err(|_| format!("`{digits}` is not a port or *"))?,
+            ),
+        };
+        let (wildcard, host) = match host.strip_prefix("*.") {
+            Some(rest) => (true, rest),
+            None => (false, host),
+        };
+        match parse_host(host)? {
+            Host::Name(name) if !name.contains('*') => Ok(Self {
+                host: name,
+                wildcard,
+                port,
+            }),
+            Host::Ip(_) if !wildcard => Ok(Self {
+                host: host.to_ascii_lowercase(),
+                wildcard,
+                port,
+            }),
+            _ => Err("wildcards are only allowed as `*.` before a domain name".into()),
+        }
+    }
+
+    /// True when `host` (already canonical) and `port` fall under this pattern.
+    pub fn matches(&self, host: &Host, port: u16, allowed_ports: &[u16]) -> bool {
+        let port_ok = match self.port {
+            Some(fixed) => fixed == port,
+            None => allowed_ports.contains(&port),
+        };
+        let host_ok = match host {
+            Host::Name(name) if self.wildcard => name
+                .strip_suffix(self.host.as_str())
+                .is_some_and(|prefix| prefix.ends_with('.') && prefix.len() > 1),
+            Host::Name(name) => *name == self.host,
+            Host::Ip(ip) => !self.wildcard && ip.to_string() == self.host,
+        };
+        port_ok && host_ok
+    }
+}
+
+/// Checks resolved addresses: all must be allowed, or the whole target is refused,
+/// so a name that mixes a public and a private answer cannot be used for rebinding.
+pub fn check_resolved(addresses: &[IpAddr], allow: &[IpNet]) -> Result<(), String> {
+    if addresses.is_empty() {
+        return Err("the name resolved to no address".into());
+    }
+    for ip in addresses {
+        if let Some(reason) = forbidden_reason(*ip) {
+            if !allow.iter().any(|net| net.contains(ip)) {
+                return Err(format!("{ip} is {reason}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_ip_spellings_are_refused() {
+        for spelling in [
+            "127.1",
+            "0x7f.0.0.1",
+            "0x7f000001",
+            "2130706433",
+            "017700000001",
+            "0177.0.0.1",
+            "127.0.0.01",
+            "1.2.3",
+            "host.123",
+            "::ffff:127.0.0.1%eth0",
+        ] {
+            assert!(parse_host(spelling).is_err(), "{spelling} accepted");
+        }
+        assert_eq!(parse_host("127.0.0.1"), Ok(Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST))));
+        assert_eq!(
+            parse_host("IMAP.Example.ORG."),
+            Ok(Host::Name("imap.example.org".into()))
+        );
+        assert!(parse_host("bad_host-.example").is_err());
+        assert!(parse_host("bücher.example").is_err());
+    }
+
+    #[test]
+    fn every_private_family_is_refused() {
+        for ip in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "127.0.0.1",
+            "127.255.0.9",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "100.64.0.1",
+            "100.100.100.200",
+            "169.254.169.254",
+            "169.254.1.1",
+            "192.0.0.192",
+            "198.18.0.1",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:7f00:1::",
+            "fc00::1",
+            "fd00:ec2::254",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "100::1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(forbidden_reason(ip).is_some(), "{ip} allowed");
+        }
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "172.32.0.1",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(forbidden_reason(ip), None, "{ip} refused");
+        }
+        assert_eq!(
+            forbidden_reason("169.254.169.254".parse().unwrap()),
+            Some("a cloud metadata address")
+        );
+    }
+
+    #[test]
+    fn patterns_match_whole_labels_and_ports() {
+        let pattern = HostPattern::parse("*.example.org:993").unwrap();
+        let ports = [143, 993];
+        assert!(pattern.matches(&Host::Name("imap.example.org".into()), 993, &ports));
+        assert!(!pattern.matches(&Host::Name("imap.example.org".into()), 143, &ports));
+        assert!(!pattern.matches(&Host::Name("example.org".into()), 993, &ports));
+        assert!(!pattern.matches(&Host::Name("evilexample.org".into()), 993, &ports));
+        let any_port = HostPattern::parse("mail.example.net:*").unwrap();
+        assert!(any_port.matches(&Host::Name("mail.example.net".into()), 143, &ports));
+        assert!(!any_port.matches(&Host::Name("mail.example.net".into()), 22, &ports));
+        assert!(HostPattern::parse("imap.*.org:993").is_err());
+        assert!(HostPattern::parse("*.127.0.0.1:993").is_err());
+    }
+
+    #[test]
+    fn mixed_answers_are_refused_unless_allowed() {
+        let public: IpAddr = "93.184.216.34".parse().unwrap();
+        let private: IpAddr = "10.0.0.5".parse().unwrap();
+        assert!(check_resolved(&[public], &[]).is_ok());
+        assert!(check_resolved(&[public, private], &[]).is_err());
+        assert!(check_resolved(&[public, private], &["10.0.0.0/8".parse().unwrap()]).is_ok());
+        assert!(check_resolved(&[], &[]).is_err());
+    }
+
+    #[test]
+    fn host_port_splitting() {
+        assert_eq!(split_host_port("[::1]:993"), Ok(("::1".into(), 993)));
+        assert_eq!(
+            split_host_port("imap.example.org:143"),
+            Ok(("imap.example.org".into(), 143))
+        );
+        assert!(split_host_port("imap.example.org").is_err());
+        assert!(split_host_port("imap.example.org:0").is_err());
+    }
+}

@@ -1,0 +1,262 @@
+//! Choosing and dialling the upstream: allow-list, resolution, pinning, TLS.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::close::CloseReason;
+use crate::config::{Config, PatternConfig, TlsMode, UpstreamConfig};
+use crate::policy::{self, Host, HostPattern};
+use crate::tls::{self, TlsSetupError};
+
+/// What the page asked for in the WebSocket URL.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct TargetQuery {
+    /// A configured upstream's name: `/ws?upstream=local`.
+    pub upstream: Option<String>,
+    /// A server the user typed, allowed by an `upstream_pattern`: `/ws?host=imap.example.org&port=993`.
+    pub host: Option<String>,
+    /// The port for `host`.
+    pub port: Option<u16>,
+}
+
+/// A server the bridge is allowed to dial, with how to reach it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// For logs and metrics: the upstream's name or the typed host.
+    pub display: String,
+    host: Host,
+    port: u16,
+    tls: TlsMode,
+    tls_config: Arc<ClientConfig>,
+    server_name: Option<String>,
+    /// `None` for operator-named upstreams, which may point anywhere the operator likes.
+    address_policy: Option<Vec<ipnet::IpNet>>,
+}
+
+/// The connection to the upstream, plain or TLS, as one stream type.
+pub enum UpstreamStream {
+    /// `tls = "none"`.
+    Plain(TcpStream),
+    /// Implicit TLS or STARTTLS.
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// A dialled upstream plus bytes to give the page before relaying (the greeting,
+/// when the bridge consumed it for STARTTLS).
+pub struct Dialled {
+    /// The stream.
+    pub stream: UpstreamStream,
+    /// Bytes the page must see first.
+    pub prelude: Vec<u8>,
+    /// Time spent resolving and connecting (for the latency histogram).
+    pub connect_time: Duration,
+}
+
+/// Builds targets from queries and dials them.
+pub struct Dialer {
+    named: HashMap<String, (UpstreamConfig, Arc<ClientConfig>)>,
+    patterns: Vec<(HostPattern, PatternConfig)>,
+    default_tls: Arc<ClientConfig>,
+    connect_timeout: Duration,
+    handshake_timeout: Duration,
+}
+
+impl Dialer {
+    /// Prepares TLS configurations for every upstream (reading CA files now, not per connection).
+    pub fn new(config: &Config) -> Result<Self, TlsSetupError> {
+        let default_tls = tls::client_config(None)?;
+        let mut named = HashMap::new();
+        for upstream in &config.upstreams {
+            let tls_config = match &upstream.ca_file {
+                Some(path) => tls::client_config(Some(path))?,
+                None => default_tls.clone(),
+            };
+            named.insert(upstream.name.clone(), (upstream.clone(), tls_config));
+        }
+        let patterns = config
+            .patterns
+            .iter()
+            .filter_map(|pattern| {
+                HostPattern::parse(&pattern.pattern)
+                    .ok()
+                    .map(|parsed| (parsed, pattern.clone()))
+            })
+            .collect();
+        Ok(Self {
+            named,
+            patterns,
+            default_tls,
+            connect_timeout: Duration::from_secs(config.limits.connect_timeout_secs),
+            handshake_timeout: Duration::from_secs(config.limits.tls_handshake_timeout_secs),
+        })
+    }
+
+    /// Decides whether the query names an allowed server; nothing is resolved yet.
+    pub fn target(&self, query: &TargetQuery) -> Result<Target, CloseReason> {
+        match (&query.upstream, &query.host) {
+            (Some(name), None) => {
+                let (upstream, tls_config) = self
+                    .named
+                    .get(name)
+                    .ok_or_else(|| CloseReason::UnknownUpstream(name.chars().take(64).collect()))?;
+                let (host, port) = policy::split_host_port(&upstream.address).map_err(CloseReason::InvalidRequest)?;
+                let host = policy::parse_host(&host).map_err(CloseReason::InvalidRequest)?;
+                Ok(Target {
+                    display: upstream.name.clone(),
+                    host,
+                    port,
+                    tls: upstream.tls,
+                    tls_config: tls_config.clone(),
+                    server_name: upstream.server_name.clone(),
+                    address_policy: None,
+                })
+            }
+            (None, Some(typed)) => {
+                let port = query
+                    .port
+                    .ok_or_else(|| CloseReason::InvalidRequest("`host` needs a `port`".into()))?;
+                let host = policy::parse_host(typed).map_err(CloseReason::AddressRefused)?;
+                let (_, pattern) = self
+                    .patterns
+                    .iter()
+                    .find(|(parsed, config)| parsed.matches(&host, port, &config.ports))
+                    .ok_or_else(|| CloseReason::AddressRefused(format!("{typed}:{port} is not an allowed server")))?;
+                if let Host::Ip(ip) = host {
+                    policy::check_resolved(&[ip], &pattern.allow_networks).map_err(CloseReason::AddressRefused)?;
+                }
+                Ok(Target {
+                    display: format!("{typed}:{port}"),
+                    host,
+                    port,
+                    tls: pattern.tls,
+                    tls_config: self.default_tls.clone(),
+                    server_name: None,
+                    address_policy: Some(pattern.allow_networks.clone()),
+                })
+            }
+            _ => Err(CloseReason::InvalidRequest(
+                "give either `upstream` or `host` and `port`".into(),
+            )),
+        }
+    }
+
+    /// Resolves (once), checks and pins the addresses, connects and sets up TLS.
+    pub async fn dial(&self, target: &Target) -> Result<Dialled, CloseReason> {
+        let started = Instant::now();
+        let tcp = tokio::time::timeout(self.connect_timeout, connect(target))
+            .await
+            .map_err(|_| CloseReason::ConnectTimeout)??;
+        let connect_time = started.elapsed();
+        let _ = tcp.set_nodelay(true);
+        let (stream, prelude) = tokio::time::timeout(self.handshake_timeout, secure(target, tcp))
+            .await
+            .map_err(|_| CloseReason::TlsFailure("handshake timed out".into()))??;
+        Ok(Dialled {
+            stream,
+            prelude,
+            connect_time,
+        })
+    }
+
+    /// The configured upstreams in name order, for the UI's listing.
+    pub fn listing(&self) -> Vec<&UpstreamConfig> {
+        let mut list: Vec<&UpstreamConfig> = self.named.values().map(|(upstream, _)| upstream).collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    /// Whether users may type their own server (some pattern is configured).
+    pub fn accepts_typed_servers(&self) -> bool {
+        !self.patterns.is_empty()
+    }
+}
+
+async fn connect(target: &Target) -> Result<TcpStream, CloseReason> {
+    let addresses: Vec<SocketAddr> = match &target.host {
+        Host::Ip(ip) => vec![SocketAddr::new(*ip, target.port)],
+        Host::Name(name) => tokio::net::lookup_host((name.as_str(), target.port))
+            .await
+            .map_err(|error| CloseReason::DnsFailure(format!("{name}: {error}")))?
+            .collect(),
+    };
+    if let Some(allow) = &target.address_policy {
+        let ips: Vec<IpAddr> = addresses.iter().map(SocketAddr::ip).collect();
+        policy::check_resolved(&ips, allow).map_err(CloseReason::AddressRefused)?;
+    }
+    // The checked addresses are dialled as they are: no second lookup can swap them.
+    let mut last_error = None;
+    for address in addresses {
+        match TcpStream::connect(address).await {
+            Ok(stream) => return Ok(stream),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(CloseReason::ConnectFailed(last_error.map_or_else(
+        || "no address to connect to".into(),
+        |error| error.to_string(),
+    )))
+}
+
+async fn secure(target: &Target, mut tcp: TcpStream) -> Result<(UpstreamStream, Vec<u8>), CloseReason> {
+    let prelude = match target.tls {
+        TlsMode::None => return Ok((UpstreamStream::Plain(tcp), Vec::new())),
+        TlsMode::Implicit => Vec::new(),
+        TlsMode::Starttls => crate::starttls::negotiate(&mut tcp)
+            .await
+            .map_err(CloseReason::StarttlsFailed)?,
+    };
+    let name = match (&target.server_name, &target.host) {
+        (Some(name), _) => ServerName::try_from(name.clone()),
+        (None, Host::Name(name)) => ServerName::try_from(name.clone()),
+        (None, Host::Ip(ip)) => Ok(ServerName::from(*ip)),
+    }
+    .map_err(|error| CloseReason::TlsFailure(format!("invalid server name: {error}")))?;
+    let tls = TlsConnector::from(target.tls_config.clone())
+        .connect(name, tcp)
+        .await
+        .map_err(|error| CloseReason::TlsFailure(tls::describe_handshake_error(&error)))?;
+    Ok((UpstreamStream::Tls(Box::new(tls)), prelude))
+}
+
+impl AsyncRead for UpstreamStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for UpstreamStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
