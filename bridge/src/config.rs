@@ -519,7 +519,8 @@ tls = "starttls"          # "implicit" | "starttls" | "none"
 
     #[test]
     fn the_annotated_example_parses() {
-        let config = Config::from_toml(include_str!("../bridge.example.toml"), Path::new("bridge.example.toml")).unwrap();
+        let config =
+            Config::from_toml(include_str!("../bridge.example.toml"), Path::new("bridge.example.toml")).unwrap();
         assert_eq!(config.limits, Limits::default());
         assert_eq!(config.upstreams[0].name, "local");
     }

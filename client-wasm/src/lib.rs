@@ -4,11 +4,17 @@
 //! caller feeds the bytes it received, takes out the bytes to send, and reads
 //! typed events and command results. The same engine runs natively (tests,
 //! benchmarks, the tokio shell) and in the browser behind a WebSocket, where
-//! [`wasm`] is the only module that knows about `wasm-bindgen`.
+//! `wasm` is the only module that knows about `wasm-bindgen`.
+//!
+//! Layers, each importing only from those below it: [`codec`] (bytes and
+//! types), [`mailbox`] (the selected mailbox model), [`engine`] (the session),
+//! `mime` (message parts), and the `wasm` bindings.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod codec;
+pub mod engine;
+pub mod mailbox;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
