@@ -12,9 +12,11 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod client;
 pub mod codec;
 pub mod engine;
 pub mod mailbox;
+pub mod mime;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

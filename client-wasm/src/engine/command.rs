@@ -37,6 +37,11 @@ pub enum FetchItem {
         /// `(start, length)` for a partial fetch.
         partial: Option<(u64, u64)>,
     },
+    /// `BINARY.SIZE[section]`: the decoded size of a part (RFC 3516).
+    BinarySize {
+        /// A part number.
+        section: String,
+    },
     /// `MODSEQ` (CONDSTORE).
     ModSeq,
     /// `X-GM-LABELS`.
@@ -70,6 +75,7 @@ impl FetchItem {
                 section,
                 partial: range,
             } => format!("BINARY.PEEK[{section}]{}", partial(range)),
+            Self::BinarySize { section } => format!("BINARY.SIZE[{section}]"),
             Self::ModSeq => "MODSEQ".into(),
             Self::GmailLabels => "X-GM-LABELS".into(),
             Self::GmailMsgId => "X-GM-MSGID".into(),
@@ -80,7 +86,7 @@ impl FetchItem {
 
     fn is_safe_section(&self) -> bool {
         match self {
-            Self::BodyPeek { section, .. } | Self::BinaryPeek { section, .. } => section
+            Self::BodyPeek { section, .. } | Self::BinaryPeek { section, .. } | Self::BinarySize { section } => section
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b' ' | b'(' | b')' | b'-' | b'_')),
             _ => true,

@@ -347,6 +347,11 @@ impl Connection {
         }
     }
 
+    /// Whether [`Connection::poll_transmit`] has bytes.
+    pub fn has_output(&self) -> bool {
+        !self.output.is_empty()
+    }
+
     /// The next event, if any.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {

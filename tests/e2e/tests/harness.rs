@@ -1,6 +1,6 @@
 //! The harness from Rust: a generated corpus is served by a private Dovecot.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
 use webmail_testkit::{Corpus, Dovecot};
@@ -54,7 +54,31 @@ fn the_server_stops_and_leaves_nothing_behind() {
     let dovecot = Dovecot::start().unwrap();
     let config = dovecot.info().config_file.clone();
     let addr = dovecot.imap_addr();
+    let group = dovecot.process_group().unwrap();
+    // A logged-in session keeps an imap process alive: it must go too.
+    let mut session = BufReader::new(TcpStream::connect(addr).unwrap());
+    let mut greeting = String::new();
+    session.read_line(&mut greeting).unwrap();
+    command(&mut session, "a1", "LOGIN alice wonderland");
     dovecot.stop();
     assert!(!config.exists(), "the harness directory survived");
     assert!(TcpStream::connect(addr).is_err(), "dovecot still listening");
+    let survivors = std::process::Command::new("pgrep")
+        .args(["-g", &group.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        survivors.stdout.is_empty(),
+        "processes left: {}",
+        String::from_utf8_lossy(&survivors.stdout)
+    );
+    let mut rest = String::new();
+    session
+        .get_mut()
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    session
+        .read_to_string(&mut rest)
+        .expect("the session was closed, not left hanging");
+    assert!(rest.is_empty() || rest.starts_with("* BYE"), "{rest}");
 }

@@ -151,7 +151,7 @@ impl DovecotBuilder {
     /// Writes the configuration, certificates and mail, starts Dovecot and waits
     /// until it accepts logins.
     pub fn start(self) -> Result<Dovecot, HarnessError> {
-        let binary = find_dovecot().ok_or(HarnessError::DovecotMissing)?;
+        let binary = find_program("dovecot").ok_or(HarnessError::DovecotMissing)?;
         let dir = tempfile::Builder::new()
             .prefix("webmail-dovecot-")
             .tempdir()
@@ -246,7 +246,7 @@ impl Dovecot {
     /// Runs `doveadm` against this server's configuration, for tests that check
     /// what the server holds without going through the client under test.
     pub fn doveadm(&self, args: &[&str]) -> Result<String, HarnessError> {
-        let output: Output = Command::new(self.layout.binary.with_file_name("doveadm"))
+        let output: Output = Command::new(find_program("doveadm").ok_or(HarnessError::DovecotMissing)?)
             .arg("-c")
             .arg(&self.info.config_file)
             .args(args)
@@ -260,6 +260,11 @@ impl Dovecot {
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             })
         }
+    }
+
+    /// The process group of the running server (all of Dovecot's processes are in it).
+    pub fn process_group(&self) -> Option<u32> {
+        self.process.as_ref().map(Child::id)
     }
 
     /// Stops the server (every connection drops) but keeps its mail for [`Dovecot::restart`].
@@ -584,11 +589,16 @@ protocol imap {{
     }
 }
 
-fn find_dovecot() -> Option<PathBuf> {
+/// Finds a Dovecot program on PATH or in the sbin directories Debian uses.
+fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")])
-        .map(|dir| dir.join("dovecot"))
+        .chain([
+            PathBuf::from("/usr/sbin"),
+            PathBuf::from("/usr/local/sbin"),
+            PathBuf::from("/usr/bin"),
+        ])
+        .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
 }
 
@@ -619,18 +629,27 @@ fn free_port() -> Result<u16, HarnessError> {
         .map_err(io_context("cannot find a free port"))
 }
 
+/// Stops Dovecot and every process it started: they share its process group, and
+/// Dovecot's children outlive a master that got SIGTERM, holding client connections open.
 fn stop_process(process: &mut Child) {
-    if let Ok(None) = process.try_wait() {
-        let _ = Command::new("kill").arg("-TERM").arg(process.id().to_string()).status();
+    let group = format!("-{}", process.id());
+    let signal_group = |signal: &str| {
+        Command::new("kill")
+            .args([signal, "--", &group])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if signal_group("-TERM") {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = process.try_wait() {
-                return;
-            }
+        // `kill -0` succeeds while any process of the group is alive.
+        while Instant::now() < deadline && signal_group("-0") {
+            let _ = process.try_wait();
             thread::sleep(Duration::from_millis(20));
         }
-        let _ = process.kill();
+        signal_group("-KILL");
     }
+    let _ = process.kill();
     let _ = process.wait();
 }
 

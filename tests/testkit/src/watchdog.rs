@@ -18,16 +18,17 @@ pub(crate) struct Watchdog {
 }
 
 impl Watchdog {
-    /// Arms a companion that, on our exit, sends SIGTERM to `pid` (only while it
-    /// is still the process named `comm`), waits for it, and removes `dir`.
+    /// Arms a companion that, on our exit, sends SIGTERM to the process group led
+    /// by `pid` (only while `pid` is still the process named `comm`), waits for the
+    /// group to end, and removes `dir`.
     pub(crate) fn arm(pid: u32, comm: &str, dir: &Path) -> io::Result<Self> {
         // A "disarm" line means the server was stopped on purpose and the directory stays.
         const SCRIPT: &str = r#"if read -r line && [ "$line" = disarm ]; then exit 0; fi
 if [ "$(cat /proc/$1/comm 2>/dev/null)" = "$2" ]; then
-  kill -TERM "$1" 2>/dev/null
+  kill -TERM -- "-$1" 2>/dev/null
   n=0
-  while [ -e "/proc/$1" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
-  kill -KILL "$1" 2>/dev/null
+  while kill -0 -- "-$1" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
+  kill -KILL -- "-$1" 2>/dev/null
 fi
 rm -rf -- "$3"
 "#;

@@ -60,7 +60,8 @@ pub(crate) fn write(
         .enumerate()
         .map(|(index, keyword)| format!("{index} {keyword}\n"))
         .collect();
-    let mut subscriptions = String::new();
+    // INBOX is subscribed, as every real account has it.
+    let mut subscriptions = String::from("INBOX\n");
     let mut summaries = Vec::new();
     for (position, (name, _)) in FOLDERS.iter().enumerate() {
         let Some(folder) = folders.remove(name) else {
