@@ -24,6 +24,10 @@ test: build
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	@# The browser bindings only compile for wasm32; lint them where rustup has that target.
+	@if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then \
+	  cargo clippy -p client-wasm --features bench --target wasm32-unknown-unknown --quiet -- -D warnings; \
+	fi
 
 bench: build
 	@scripts/bench.sh

@@ -1,7 +1,5 @@
 //! From wire types to API types: envelopes, addresses, dates, mailbox names.
 
-use mail_parser::DateTime;
-
 use super::types::{Address, Envelope, Mailbox, MailboxStatus};
 use crate::codec::mutf7;
 use crate::codec::types::{self, ListEntry};
@@ -40,8 +38,67 @@ pub(crate) fn addresses(list: &[types::Address]) -> Vec<Address> {
 
 /// An RFC 5322 date as ISO 8601 in UTC.
 pub(crate) fn rfc5322_date(raw: &str) -> Option<String> {
-    let date = DateTime::parse_rfc822(raw)?;
-    date.is_valid().then(|| iso_from_timestamp(date.to_timestamp()))
+    parse_rfc5322(raw).map(iso_from_timestamp)
+}
+
+/// Unix seconds from an RFC 5322 date, tolerant the way real mail needs: optional
+/// weekday and seconds, two-digit years, obsolete zone names, comments.
+fn parse_rfc5322(raw: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let text = raw.split('(').next().unwrap_or(raw);
+    let text = text.split_once(',').map_or(text, |(_, rest)| rest);
+    let mut words = text.split_whitespace();
+    let day: i64 = words.next()?.parse().ok()?;
+    let month_word = words.next()?.to_ascii_lowercase();
+    let month = MONTHS.iter().position(|m| month_word.starts_with(m))? as i64 + 1;
+    let mut year: i64 = words.next()?.parse().ok()?;
+    if year < 50 {
+        year += 2000;
+    } else if year < 1000 {
+        year += 1900;
+    }
+    let mut time = words.next()?.split(':');
+    let hour: i64 = time.next()?.parse().ok()?;
+    let minute: i64 = time.next()?.parse().ok()?;
+    let second: i64 = time.next().map_or(Some(0), |s| s.parse().ok())?;
+    let offset_minutes = match words.next() {
+        Some(zone) if zone.starts_with(['+', '-']) && zone.len() == 5 => {
+            let value: i64 = zone[1..].parse().ok()?;
+            let minutes = value / 100 * 60 + value % 100;
+            if zone.starts_with('-') { -minutes } else { minutes }
+        }
+        Some(zone) => match zone.to_ascii_uppercase().as_str() {
+            "EST" => -300,
+            "EDT" => -240,
+            "CST" => -360,
+            "CDT" => -300,
+            "MST" => -420,
+            "MDT" => -360,
+            "PST" => -480,
+            "PDT" => -420,
+            _ => 0,
+        },
+        None => 0,
+    };
+    let valid =
+        (1..=31).contains(&day) && (0..24).contains(&hour) && (0..60).contains(&minute) && (0..=60).contains(&second);
+    if !valid {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60)
 }
 
 /// An IMAP INTERNALDATE (`17-Jul-1996 02:44:25 -0700`) as ISO 8601 in UTC.

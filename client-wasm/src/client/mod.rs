@@ -15,12 +15,12 @@ mod error;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub mod native;
 mod ops;
+pub mod replay;
 mod resync;
 pub mod runtime;
 pub mod types;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_channel::{mpsc, oneshot};
@@ -87,7 +87,7 @@ pub enum ClientState {
 
 /// Something that happened on the server or to the connection.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(tag = "type", rename_all = "lowercase", rename_all_fields = "camelCase")]
 pub enum ClientEvent {
     /// New messages in the selected mailbox.
     Exists {
@@ -156,9 +156,10 @@ struct Inner {
     connection: Connection,
     options: ClientOptions,
     runtime: Rc<dyn Runtime>,
-    replies: HashMap<CommandId, Reply>,
+    /// Waiting API calls by command id (a handful at a time: a list is smaller than a map).
+    replies: Vec<(CommandId, Reply)>,
     /// Read-only commands that may run again after a reconnect, by id.
-    retryable: HashMap<CommandId, Command>,
+    retryable: Vec<(CommandId, Command)>,
     /// Commands lost in a disconnect, waiting for the session to be restored.
     to_retry: Vec<(Command, Reply)>,
     listeners: Vec<Listener>,
@@ -219,8 +220,8 @@ impl Client {
             connection: Connection::new(options.engine, now),
             options,
             runtime: runtime.clone(),
-            replies: HashMap::new(),
-            retryable: HashMap::new(),
+            replies: Vec::new(),
+            retryable: Vec::new(),
             to_retry: Vec::new(),
             listeners: Vec::new(),
             wake,
@@ -349,9 +350,9 @@ impl Client {
             let mut inner = self.inner.borrow_mut();
             let retry = is_retryable(&command).then(|| command.clone());
             let id = inner.connection.submit(command);
-            inner.replies.insert(id, reply);
+            inner.replies.push((id, reply));
             if let Some(command) = retry {
-                inner.retryable.insert(id, command);
+                inner.retryable.push((id, command));
             }
             let _ = inner.wake.unbounded_send(());
         }
@@ -395,8 +396,10 @@ impl Client {
 
     fn complete(&self, id: CommandId, result: Result<CommandResult, CommandError>) {
         let mut inner = self.inner.borrow_mut();
-        let command = inner.retryable.remove(&id);
-        let Some(reply) = inner.replies.remove(&id) else { return };
+        let command = take(&mut inner.retryable, id);
+        let Some(reply) = take(&mut inner.replies, id) else {
+            return;
+        };
         let lost = matches!(result, Err(CommandError::ConnectionLost(_)));
         match command {
             Some(command) if lost && inner.options.reconnect && !inner.memory.logged_out => {
@@ -495,6 +498,12 @@ impl Client {
         }
         Some(due)
     }
+}
+
+/// Removes and returns the entry for `id`.
+fn take<T>(entries: &mut Vec<(CommandId, T)>, id: CommandId) -> Option<T> {
+    let index = entries.iter().position(|(entry, _)| *entry == id)?;
+    Some(entries.swap_remove(index).1)
 }
 
 enum Wakeup {
@@ -624,7 +633,8 @@ fn fail_everything(client: &Client, error: ClientError) {
         (std::mem::take(&mut inner.replies), std::mem::take(&mut inner.to_retry))
     };
     let reason = error.message().to_owned();
-    for reply in replies.into_values().chain(retries.into_iter().map(|(_, reply)| reply)) {
+    let replies = replies.into_iter().map(|(_, reply)| reply);
+    for reply in replies.chain(retries.into_iter().map(|(_, reply)| reply)) {
         let _ = reply.send(Err(CommandError::ConnectionLost(reason.clone())));
     }
     let waiters = std::mem::take(&mut client.inner.borrow_mut().ready_waiters);

@@ -1,9 +1,5 @@
 //! The mailbox operations of the API.
 
-use std::collections::HashMap;
-
-use serde::Deserialize;
-
 use super::decode;
 use super::types::{Mailbox, MailboxStatus, Message, MessageSummary, SelectInfo, ThreadTree, UidMap};
 use super::{Client, ClientError, ClientEvent};
@@ -22,8 +18,7 @@ const CHUNK_BYTES: u64 = 512 * 1024;
 pub type ProgressFn = Box<dyn Fn(u64, u64)>;
 
 /// How `setFlags` changes flags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SetFlagsMode {
     /// Add the flags.
     Add,
@@ -34,8 +29,7 @@ pub enum SetFlagsMode {
 }
 
 /// A display order for `messageUids`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SortOrder {
     /// `date`, `arrival`, `from`, `to`, `subject` or `size`.
     pub sort: Option<String>,
@@ -44,8 +38,7 @@ pub struct SortOrder {
 }
 
 /// A search as a page builds it; every given criterion must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchQuery {
     /// Anywhere in headers or body.
     pub text: Option<String>,
@@ -349,7 +342,8 @@ impl Client {
                     .collect()
             })
             .unwrap_or_default();
-        let mut statuses: HashMap<Vec<u8>, Vec<(String, u64)>> = HashMap::new();
+        type StatusItems = Vec<(String, u64)>;
+        let mut statuses: Vec<(Vec<u8>, StatusItems)> = Vec::new();
         let mut mailboxes = Vec::new();
         for data in listed.data {
             match data {
@@ -357,16 +351,17 @@ impl Client {
                     let subscribed = subscribed_names.contains(&entry.raw_name);
                     mailboxes.push((entry.raw_name.clone(), decode::mailbox(&entry, utf8, subscribed)));
                 }
-                Data::Status { raw_name, items } => {
-                    statuses.insert(raw_name, items);
-                }
+                Data::Status { raw_name, items } => statuses.push((raw_name, items)),
                 _ => {}
             }
         }
         let mut result: Vec<Mailbox> = mailboxes
             .into_iter()
             .map(|(raw, mut mailbox)| {
-                mailbox.status = statuses.get(&raw).map(|items| decode::status(items));
+                mailbox.status = statuses
+                    .iter()
+                    .find(|(name, _)| *name == raw)
+                    .map(|(_, items)| decode::status(items));
                 mailbox
             })
             .collect();
@@ -635,15 +630,21 @@ impl Client {
             vanished: false,
         });
         let results = futures_util::future::join_all(commands.map(|command| self.run(command, None))).await;
-        let mut by_uid: HashMap<u32, MessageSummary> = HashMap::new();
+        let mut rows: Vec<MessageSummary> = Vec::with_capacity(uids.len());
         for result in results {
-            for fetch in result?.into_fetches() {
-                if let Some(summary) = summary(fetch) {
-                    by_uid.insert(summary.uid, summary);
-                }
+            rows.extend(result?.into_fetches().into_iter().filter_map(summary));
+        }
+        rows.sort_unstable_by_key(|row| row.uid);
+        rows.dedup_by_key(|row| row.uid);
+        let keys: Vec<u32> = rows.iter().map(|row| row.uid).collect();
+        let mut slots: Vec<Option<MessageSummary>> = rows.into_iter().map(Some).collect();
+        let mut ordered = Vec::with_capacity(slots.len());
+        for uid in uids {
+            if let Some(row) = keys.binary_search(uid).ok().and_then(|index| slots[index].take()) {
+                ordered.push(row);
             }
         }
-        Ok(uids.iter().filter_map(|uid| by_uid.remove(uid)).collect())
+        Ok(ordered)
     }
 
     /// A message for reading: headers, decoded text and HTML, and its attachments.
@@ -655,6 +656,7 @@ impl Client {
                 vec![
                     FetchItem::Uid,
                     FetchItem::Flags,
+                    FetchItem::Envelope,
                     FetchItem::BodyStructure,
                     FetchItem::BodyPeek {
                         section: "HEADER".into(),
@@ -669,7 +671,7 @@ impl Client {
             .find(|s| s.section == "HEADER")
             .and_then(|s| s.data.clone())
             .unwrap_or_default();
-        let mut message = message_from_headers(uid, &header);
+        let mut message = message_from_headers(uid, first.envelope.as_deref(), &header);
         message.flags = first.flags.clone().unwrap_or_default();
         let plan = first
             .body_structure
@@ -1122,7 +1124,8 @@ fn base_subject(subject: &str) -> String {
     }
 }
 
-fn summary(fetch: Fetch) -> Option<MessageSummary> {
+/// A message-list row from FETCH data (needs UID; ENVELOPE and BODYSTRUCTURE when fetched).
+pub(crate) fn summary(fetch: Fetch) -> Option<MessageSummary> {
     let uid = fetch.uid?;
     let plan = fetch.body_structure.as_deref().map(mime::plan);
     Some(MessageSummary {
@@ -1138,66 +1141,29 @@ fn summary(fetch: Fetch) -> Option<MessageSummary> {
     })
 }
 
-fn message_from_headers(uid: u32, header: &[u8]) -> Message {
-    let parsed = mime::parse_whole(header);
-    let get = |name: &str| {
-        parsed
-            .headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.clone())
-    };
-    let parser = mail_parser::MessageParser::new();
-    let message = parser.parse_headers(header);
-    let addresses = |list: Option<&mail_parser::Address<'_>>| -> Vec<super::types::Address> {
-        list.map(|list| {
-            list.iter()
-                .map(|addr| super::types::Address {
-                    name: addr.name().map(str::to_owned),
-                    address: addr.address().map(str::to_owned),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-    };
-    let (from, to, cc, bcc, reply_to, date, references) = match &message {
-        Some(message) => (
-            addresses(message.from()),
-            addresses(message.to()),
-            addresses(message.cc()),
-            addresses(message.bcc()),
-            addresses(message.reply_to()),
-            message
-                .date()
-                .filter(|d| d.is_valid())
-                .map(|d| decode::iso_from_timestamp(d.to_timestamp())),
-            message
-                .references()
-                .as_text_list()
-                .map(|list| list.iter().map(|id| format!("<{id}>")).collect())
-                .unwrap_or_default(),
-        ),
-        None => Default::default(),
-    };
+/// The reader's view of the headers: display fields from the ENVELOPE (decoded
+/// here, with the page's charsets in the browser), the full list and References
+/// from the header block.
+fn message_from_headers(uid: u32, envelope: Option<&crate::codec::types::Envelope>, header: &[u8]) -> Message {
+    let envelope = envelope.map(decode::envelope).unwrap_or_default();
+    let headers = mime::header_fields(header);
+    let references = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("References"))
+        .flat_map(|(_, value)| mime::message_ids(value))
+        .collect();
     Message {
         uid,
-        subject: get("Subject"),
-        message_id: message
-            .as_ref()
-            .and_then(|m| m.message_id())
-            .map(|id| format!("<{id}>")),
-        in_reply_to: message.as_ref().and_then(|m| {
-            m.in_reply_to()
-                .as_text_list()
-                .and_then(|list| list.first().map(|id| format!("<{id}>")))
-        }),
-        headers: parsed.headers,
-        from,
-        to,
-        cc,
-        bcc,
-        reply_to,
-        date,
+        headers,
+        subject: envelope.subject,
+        from: envelope.from,
+        to: envelope.to,
+        cc: envelope.cc,
+        bcc: envelope.bcc,
+        reply_to: envelope.reply_to,
+        date: envelope.date,
+        message_id: envelope.message_id,
+        in_reply_to: envelope.in_reply_to,
         references,
         ..Message::default()
     }
@@ -1230,58 +1196,62 @@ fn part_fields(structure: &crate::codec::types::BodyStructure, part_id: &str) ->
 
 /// Threads by Message-ID/In-Reply-To (references) or by base subject.
 fn thread_locally(summaries: &[MessageSummary], algorithm: ThreadAlgorithm) -> Vec<ThreadTree> {
-    let mut parent_of: HashMap<u32, u32> = HashMap::new();
+    // (child, parent) pairs, found with sorted lists rather than hash maps (smaller wasm).
+    let mut parent_of: Vec<(u32, u32)> = Vec::new();
     match algorithm {
         ThreadAlgorithm::References => {
-            let by_id: HashMap<&str, u32> = summaries
+            let mut by_id: Vec<(&str, u32)> = summaries
                 .iter()
                 .filter_map(|s| Some((s.envelope.message_id.as_deref()?, s.uid)))
                 .collect();
+            by_id.sort_unstable();
             for summary in summaries {
-                if let Some(parent) = summary.envelope.in_reply_to.as_deref().and_then(|id| by_id.get(id)) {
-                    if *parent != summary.uid {
-                        parent_of.insert(summary.uid, *parent);
+                let Some(parent_id) = summary.envelope.in_reply_to.as_deref() else {
+                    continue;
+                };
+                if let Ok(index) = by_id.binary_search_by(|(id, _)| (*id).cmp(parent_id)) {
+                    let parent = by_id[index].1;
+                    if parent != summary.uid {
+                        parent_of.push((summary.uid, parent));
                     }
                 }
             }
         }
         ThreadAlgorithm::OrderedSubject => {
-            let mut first: HashMap<String, u32> = HashMap::new();
-            for summary in summaries {
-                let subject = base_subject(summary.envelope.subject.as_deref().unwrap_or_default());
-                match first.get(&subject) {
-                    Some(&root) => {
-                        parent_of.insert(summary.uid, root);
-                    }
-                    None => {
-                        first.insert(subject, summary.uid);
-                    }
-                }
+            let mut subjects: Vec<(String, usize)> = summaries
+                .iter()
+                .enumerate()
+                .map(|(index, s)| (base_subject(s.envelope.subject.as_deref().unwrap_or_default()), index))
+                .collect();
+            subjects.sort();
+            for group in subjects.chunk_by(|a, b| a.0 == b.0) {
+                let root = summaries[group[0].1].uid;
+                parent_of.extend(group[1..].iter().map(|(_, index)| (summaries[*index].uid, root)));
             }
         }
     }
-    fn build(uid: u32, children: &HashMap<u32, Vec<u32>>, depth: usize) -> ThreadTree {
+    parent_of.sort_unstable();
+    let mut children: Vec<(u32, u32)> = parent_of.iter().map(|&(child, parent)| (parent, child)).collect();
+    children.sort_unstable();
+    fn build(uid: u32, children: &[(u32, u32)], depth: usize) -> ThreadTree {
+        let start = children.partition_point(|&(parent, _)| parent < uid);
+        let kids = children[start..].iter().take_while(|&&(parent, _)| parent == uid);
         ThreadTree {
             uid: Some(uid),
             children: if depth > 64 {
                 Vec::new()
             } else {
-                children
-                    .get(&uid)
-                    .map(|kids| kids.iter().map(|&kid| build(kid, children, depth + 1)).collect())
-                    .unwrap_or_default()
+                kids.map(|&(_, kid)| build(kid, children, depth + 1)).collect()
             },
-        }
-    }
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    for summary in summaries {
-        if let Some(parent) = parent_of.get(&summary.uid) {
-            children.entry(*parent).or_default().push(summary.uid);
         }
     }
     summaries
         .iter()
-        .filter(|summary| !parent_of.contains_key(&summary.uid))
+        .filter(|summary| {
+            parent_of
+                .binary_search_by_key(&summary.uid, |&(child, _)| child)
+                .is_err()
+        })
         .map(|summary| build(summary.uid, &children, 0))
         .collect()
 }

@@ -1,9 +1,9 @@
 //! The shapes the API returns. Field names are camelCase in JavaScript.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A person in an address header, decoded to Unicode.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Address {
     /// Display name.
@@ -13,7 +13,7 @@ pub struct Address {
 }
 
 /// A message's envelope, decoded.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {
     /// The `Date:` header as an ISO 8601 timestamp (UTC), when it parses.
@@ -39,7 +39,7 @@ pub struct Envelope {
 }
 
 /// A mailbox from LIST.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mailbox {
     /// The last path component, for display.
@@ -63,7 +63,7 @@ pub struct Mailbox {
 }
 
 /// Mailbox counters from STATUS.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MailboxStatus {
     /// Messages.
@@ -81,7 +81,7 @@ pub struct MailboxStatus {
 }
 
 /// The result of SELECT or EXAMINE.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectInfo {
     /// The mailbox.
@@ -107,7 +107,7 @@ pub struct SelectInfo {
 }
 
 /// One row of a message list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageSummary {
     /// UID.
@@ -131,7 +131,7 @@ pub struct MessageSummary {
 }
 
 /// An attachment or inline part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {
     /// IMAP part number, e.g. `"2"` or `"1.3"`: pass it to `fetchPart`.
@@ -151,7 +151,7 @@ pub struct Attachment {
 }
 
 /// A message opened for reading.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     /// UID.
@@ -189,7 +189,7 @@ pub struct Message {
 }
 
 /// A thread: a message and the replies to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadTree {
     /// The message's UID, or `None` for a missing parent.
@@ -199,7 +199,7 @@ pub struct ThreadTree {
 }
 
 /// Where copied or moved messages landed (UIDPLUS).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UidMap {
     /// The target's UIDVALIDITY.

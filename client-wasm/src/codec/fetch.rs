@@ -69,9 +69,13 @@ fn attribute(cursor: &mut Cursor<'_>, fetch: &mut Fetch) -> ParseResult<()> {
         (b"X-GM-MSGID", None) => fetch.gmail_msgid = cursor.value(1)?.to_number(),
         (b"X-GM-THRID", None) => fetch.gmail_thrid = cursor.value(1)?.to_number(),
         (b"X-GM-LABELS", None) => fetch.gmail_labels = Some(flag_list(cursor)?),
-        (b"ENVELOPE", None) => fetch.envelope = Some(Box::new(envelope(&cursor.value(MAX_DEPTH)?))),
+        (b"ENVELOPE", None) => {
+            let envelope = fast_path(cursor, envelope_direct, envelope)?;
+            fetch.envelope = Some(Box::new(envelope));
+        }
         (b"BODY" | b"BODYSTRUCTURE", None) => {
-            fetch.body_structure = Some(Box::new(body(&cursor.value(MAX_DEPTH)?)));
+            let structure = fast_path(cursor, |c| body_direct(c, MAX_DEPTH), body)?;
+            fetch.body_structure = Some(Box::new(structure));
         }
         (b"PREVIEW" | b"SNIPPET", None) => {
             // RFC 8970 sends a string; the draft Dovecot also speaks sends (FUZZY "text").
@@ -97,6 +101,254 @@ fn attribute(cursor: &mut Cursor<'_>, fetch: &mut Fetch) -> ParseResult<()> {
         }
     }
     Ok(())
+}
+
+/// Reads a well-formed value straight into its type; anything unusual is read again
+/// as a token tree and interpreted leniently. Most responses take the fast path.
+fn fast_path<T>(
+    cursor: &mut Cursor<'_>,
+    direct: impl FnOnce(&mut Cursor<'_>) -> ParseResult<T>,
+    lenient: impl FnOnce(&Value<'_>) -> T,
+) -> ParseResult<T> {
+    let mut attempt = cursor.clone();
+    if let Ok(value) = direct(&mut attempt) {
+        if matches!(attempt.peek(), Some(b' ' | b')')) {
+            *cursor = attempt;
+            return Ok(value);
+        }
+    }
+    Ok(lenient(&cursor.value(MAX_DEPTH)?))
+}
+
+fn owned(value: Option<std::borrow::Cow<'_, [u8]>>) -> Option<Vec<u8>> {
+    value.map(std::borrow::Cow::into_owned)
+}
+
+/// `NIL` or `((name adl mailbox host) ...)`.
+fn address_list_direct(cursor: &mut Cursor<'_>) -> ParseResult<Vec<Address>> {
+    if cursor.eat_keyword(b"NIL") {
+        return Ok(Vec::new());
+    }
+    cursor.expect(b'(', "address list")?;
+    let mut list = Vec::new();
+    loop {
+        cursor.skip_spaces();
+        if cursor.eat(b')') {
+            return Ok(list);
+        }
+        cursor.expect(b'(', "address")?;
+        let mut fields: [Option<Vec<u8>>; 4] = Default::default();
+        for (index, field) in fields.iter_mut().enumerate() {
+            if index > 0 {
+                cursor.skip_spaces();
+            }
+            *field = owned(cursor.nstring()?);
+        }
+        cursor.skip_spaces();
+        cursor.expect(b')', "end of address")?;
+        let [name, adl, mailbox, host] = fields;
+        list.push(Address {
+            name,
+            adl,
+            mailbox,
+            host,
+        });
+    }
+}
+
+/// The ten envelope fields, strictly in the RFC 3501 form.
+fn envelope_direct(cursor: &mut Cursor<'_>) -> ParseResult<Envelope> {
+    cursor.expect(b'(', "envelope")?;
+    let date = owned(cursor.nstring()?);
+    cursor.skip_spaces();
+    let subject = owned(cursor.nstring()?);
+    let mut lists: [Vec<Address>; 6] = Default::default();
+    for list in &mut lists {
+        cursor.skip_spaces();
+        *list = address_list_direct(cursor)?;
+    }
+    cursor.skip_spaces();
+    let in_reply_to = owned(cursor.nstring()?);
+    cursor.skip_spaces();
+    let message_id = owned(cursor.nstring()?);
+    cursor.skip_spaces();
+    cursor.expect(b')', "end of envelope")?;
+    let [from, sender, reply_to, to, cc, bcc] = lists;
+    Ok(Envelope {
+        date,
+        subject,
+        from,
+        sender,
+        reply_to,
+        to,
+        cc,
+        bcc,
+        in_reply_to,
+        message_id,
+    })
+}
+
+/// A number that must end at a delimiter (`1.8e+06` is not a number here: the
+/// lenient path reads it).
+fn whole_number(cursor: &mut Cursor<'_>) -> ParseResult<u64> {
+    let number = cursor.number64()?;
+    if matches!(cursor.peek(), Some(b' ' | b')')) {
+        Ok(number)
+    } else {
+        Err(cursor.error("a whole number"))
+    }
+}
+
+/// A string that must be there, lower-cased (types, subtypes, encodings).
+fn lower_string(cursor: &mut Cursor<'_>) -> ParseResult<String> {
+    let text = cursor.string()?;
+    Ok(String::from_utf8_lossy(&text).to_ascii_lowercase())
+}
+
+/// `NIL` or `("name" "value" ...)`.
+fn params_direct(cursor: &mut Cursor<'_>) -> ParseResult<Vec<(String, Vec<u8>)>> {
+    if cursor.eat_keyword(b"NIL") {
+        return Ok(Vec::new());
+    }
+    cursor.expect(b'(', "parameter list")?;
+    let mut params = Vec::new();
+    loop {
+        cursor.skip_spaces();
+        if cursor.eat(b')') {
+            return Ok(params);
+        }
+        let name = lower_string(cursor)?;
+        cursor.skip_spaces();
+        params.push((name, cursor.string()?.into_owned()));
+    }
+}
+
+/// `NIL` or `("type" params)`.
+fn disposition_direct(cursor: &mut Cursor<'_>) -> ParseResult<Option<Disposition>> {
+    if cursor.eat_keyword(b"NIL") {
+        return Ok(None);
+    }
+    cursor.expect(b'(', "disposition")?;
+    let kind = lower_string(cursor)?;
+    cursor.skip_spaces();
+    let params = params_direct(cursor)?;
+    cursor.skip_spaces();
+    cursor.expect(b')', "end of disposition")?;
+    Ok(Some(Disposition { kind, params }))
+}
+
+/// Skips any remaining extension values up to the closing parenthesis.
+fn skip_to_close(cursor: &mut Cursor<'_>, depth_left: usize) -> ParseResult<()> {
+    loop {
+        cursor.skip_spaces();
+        if cursor.eat(b')') {
+            return Ok(());
+        }
+        cursor.value(depth_left)?;
+    }
+}
+
+/// Extension data after the fixed fields: `md5`/params, disposition, then anything.
+fn disposition_extension(cursor: &mut Cursor<'_>, depth_left: usize) -> ParseResult<Option<Disposition>> {
+    cursor.skip_spaces();
+    if cursor.eat(b')') {
+        return Ok(None);
+    }
+    cursor.value(depth_left)?;
+    cursor.skip_spaces();
+    if cursor.eat(b')') {
+        return Ok(None);
+    }
+    let disposition = disposition_direct(cursor)?;
+    skip_to_close(cursor, depth_left)?;
+    Ok(disposition)
+}
+
+/// A body structure in the RFC 3501 form.
+fn body_direct(cursor: &mut Cursor<'_>, depth_left: usize) -> ParseResult<BodyStructure> {
+    let Some(depth_left) = depth_left.checked_sub(1) else {
+        return Err(cursor.error("shallower nesting"));
+    };
+    cursor.expect(b'(', "body structure")?;
+    if cursor.peek() == Some(b'(') {
+        let mut parts = Vec::new();
+        while cursor.peek() == Some(b'(') {
+            parts.push(body_direct(cursor, depth_left)?);
+            cursor.skip_spaces();
+        }
+        let subtype = lower_string(cursor)?;
+        cursor.skip_spaces();
+        if cursor.eat(b')') {
+            return Ok(BodyStructure::Multi {
+                parts,
+                subtype,
+                params: Vec::new(),
+                disposition: None,
+            });
+        }
+        let params = params_direct(cursor)?;
+        cursor.skip_spaces();
+        let disposition = if cursor.eat(b')') {
+            return Ok(BodyStructure::Multi {
+                parts,
+                subtype,
+                params,
+                disposition: None,
+            });
+        } else {
+            disposition_direct(cursor)?
+        };
+        skip_to_close(cursor, depth_left)?;
+        return Ok(BodyStructure::Multi {
+            parts,
+            subtype,
+            params,
+            disposition,
+        });
+    }
+    let media_type = lower_string(cursor)?;
+    cursor.skip_spaces();
+    let subtype = lower_string(cursor)?;
+    cursor.skip_spaces();
+    let params = params_direct(cursor)?;
+    cursor.skip_spaces();
+    let id = owned(cursor.nstring()?);
+    cursor.skip_spaces();
+    let description = owned(cursor.nstring()?);
+    cursor.skip_spaces();
+    let encoding = lower_string(cursor)?;
+    cursor.skip_spaces();
+    let octets = whole_number(cursor)?;
+    let fields = PartFields {
+        params,
+        id,
+        description,
+        encoding,
+        octets,
+    };
+    let is_message = media_type == "message" && (subtype == "rfc822" || subtype == "global");
+    let (lines, message) = if is_message {
+        cursor.skip_spaces();
+        let inner_envelope = envelope_direct(cursor)?;
+        cursor.skip_spaces();
+        let inner = body_direct(cursor, depth_left)?;
+        cursor.skip_spaces();
+        (Some(whole_number(cursor)?), Some(Box::new((inner_envelope, inner))))
+    } else if media_type == "text" {
+        cursor.skip_spaces();
+        (Some(whole_number(cursor)?), None)
+    } else {
+        (None, None)
+    };
+    let disposition = disposition_extension(cursor, depth_left)?;
+    Ok(BodyStructure::Single {
+        media_type,
+        subtype,
+        fields,
+        lines,
+        message,
+        disposition,
+    })
 }
 
 fn push_section(
@@ -246,6 +498,33 @@ mod tests {
         match parse_response(text) {
             Ok(Response::Data(Data::Fetch(fetch))) => *fetch,
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The strict fast path and the lenient token-tree path must agree wherever the fast path accepts.
+    #[test]
+    fn fast_and_lenient_paths_agree() {
+        let samples: [&[u8]; 6] = [
+            b"(\"Sun, 19 Nov 2023 11:08:36 +0000\" \"Hi \\\"you\\\"\" ((\"=?utf-8?Q?Zo=C3=AB?=\" NIL \"zoe\" \"example.se\")) NIL NIL ((NIL NIL \"a\" \"b\")(\"B\" NIL \"c\" \"d\")) NIL NIL \"<p@x>\" \"<m@x>\")",
+            b"(\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1 NIL NIL NIL NIL)",
+            b"((\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1)(\"image\" \"png\" (\"name\" \"a.png\") \"<c@x>\" NIL \"base64\" 300 NIL (\"inline\" (\"filename\" \"a.png\")) NIL NIL) \"related\" (\"boundary\" \"r\") NIL NIL NIL)",
+            b"((\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 300 (NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"html\" NIL NIL NIL \"base64\" 20 1) 9) \"mixed\")",
+            b"(\"application\" \"pdf\" (\"name\" {5}\r\nA B.c) NIL \"des\\\"c\" \"base64\" 78 NIL (\"attachment\" (\"filename\" \"x\")) \"en\" \"loc\" (\"ext\" 1))",
+            b"((\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)(\"text\" \"html\" NIL NIL NIL \"7bit\" 1 1) \"alternative\" NIL)",
+        ];
+        for (index, sample) in samples.iter().enumerate() {
+            let mut text = sample.to_vec();
+            text.push(b' ');
+            let lenient = Cursor::new(&text).value(MAX_DEPTH).unwrap();
+            if index == 0 {
+                assert_eq!(envelope_direct(&mut Cursor::new(&text)).unwrap(), envelope(&lenient));
+            } else {
+                assert_eq!(
+                    body_direct(&mut Cursor::new(&text), MAX_DEPTH).unwrap(),
+                    body(&lenient),
+                    "sample {index}"
+                );
+            }
         }
     }
 

@@ -46,7 +46,8 @@ impl Deflate {
                 Ok(MZStatus::NeedDict) => return Err("a preset dictionary was requested".into()),
                 // Buf: no progress possible until more input arrives.
                 Err(MZError::Buf) => return Ok(()),
-                Err(error) => return Err(format!("{error:?}")),
+                Err(MZError::Data) => return Err("invalid deflate data".into()),
+                Err(_) => return Err("the decompressor failed".into()),
             }
             // Output that filled the space may have more behind it, even with no input left.
             if input.is_empty() && result.bytes_written < space {

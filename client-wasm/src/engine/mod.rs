@@ -686,6 +686,9 @@ impl Connection {
             };
             self.events.push_back(Event::Completed { id: flight.id, result });
         }
+        // Send what this completion unblocked now, so responses to it that arrive in
+        // the same read are matched to it.
+        self.pump();
     }
 
     /// State changes that follow a command's completion.

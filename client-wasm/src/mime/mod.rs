@@ -4,12 +4,13 @@
 //! The plan comes from BODYSTRUCTURE so a reader fetches only the text and HTML
 //! it displays; attachments are fetched on demand. When a server's BODYSTRUCTURE
 //! is broken the plan says so, and the caller fetches the whole message and
-//! parses it with `mail-parser` instead ([`parse_whole`]), with the same part model.
+//! parses it here instead ([`parse_whole`]), with the same part model. Why this
+//! is not mail-parser: docs/decisions/0003-mime-parser.md.
 
-use mail_parser::decoders::base64::base64_decode;
-use mail_parser::decoders::charsets::map::charset_decoder;
-use mail_parser::decoders::quoted_printable::quoted_printable_decode;
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+mod charset;
+mod whole;
+
+pub use charset::{ExternalDecoder, decode_charset, decode_header_text, decode_transfer, install_decoder};
 
 use crate::client::types::Attachment;
 use crate::codec::types::{BodyStructure, Disposition, PartFields};
@@ -57,54 +58,6 @@ fn param<'a>(params: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
 /// Decodes a parameter value that may be an RFC 2047 word or raw 8-bit text.
 fn param_text(value: &[u8]) -> String {
     decode_header_text(value)
-}
-
-/// A header value (or envelope field) as a reader sees it: RFC 2047 words decoded,
-/// raw 8-bit text read as UTF-8, or as Windows-1252 when it is not UTF-8.
-pub fn decode_header_text(raw: &[u8]) -> String {
-    let cleaned: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-        .collect();
-    if !cleaned.windows(2).any(|pair| pair == b"=?") {
-        return match std::str::from_utf8(&cleaned) {
-            Ok(text) => text.to_owned(),
-            Err(_) => decode_charset("windows-1252", &cleaned),
-        };
-    }
-    let mut header = b"Subject: ".to_vec();
-    header.extend_from_slice(&cleaned);
-    header.extend_from_slice(b"\r\n\r\n");
-    MessageParser::new()
-        .parse_headers(&header)
-        .and_then(|message| message.subject().map(str::to_owned))
-        .unwrap_or_else(|| String::from_utf8_lossy(&cleaned).into_owned())
-}
-
-/// Decodes bytes in a charset by its MIME name; unknown charsets fall back to
-/// UTF-8 (lossy), as mail readers do.
-pub fn decode_charset(charset: &str, bytes: &[u8]) -> String {
-    let label = charset.trim().to_ascii_lowercase();
-    if matches!(label.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii" | "") {
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    match charset_decoder(label.as_bytes()) {
-        Some(decoder) => decoder(bytes),
-        None => String::from_utf8_lossy(bytes).into_owned(),
-    }
-}
-
-/// Undoes a Content-Transfer-Encoding.
-pub fn decode_transfer(encoding: &str, data: &[u8]) -> Vec<u8> {
-    match encoding.to_ascii_lowercase().as_str() {
-        "base64" => {
-            // mail-parser's decoder stops at the first invalid byte; strip line breaks first.
-            let compact: Vec<u8> = data.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-            base64_decode(&compact).unwrap_or_default()
-        }
-        "quoted-printable" => quoted_printable_decode(data).unwrap_or_else(|| data.to_vec()),
-        _ => data.to_vec(),
-    }
 }
 
 /// Decodes a fetched text part to a string.
@@ -246,7 +199,25 @@ fn body_part(id: &str, fields: &PartFields) -> BodyPart {
     }
 }
 
-/// A whole message parsed with mail-parser (the fallback for broken BODYSTRUCTUREs).
+/// Every header of a header block, unfolded and decoded, in order.
+pub fn header_fields(block: &[u8]) -> Vec<(String, String)> {
+    whole::raw_fields(block)
+        .into_iter()
+        .map(|(name, value)| (name, decode_header_text(&value)))
+        .collect()
+}
+
+/// The message ids in a `References` or `In-Reply-To` value, with angle brackets.
+pub fn message_ids(value: &str) -> Vec<String> {
+    value
+        .split('<')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('>').map(|(id, _)| format!("<{}>", id.trim())))
+        .filter(|id| id.len() > 2)
+        .collect()
+}
+
+/// A whole message, parsed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedMessage {
     /// Headers, decoded.
@@ -259,93 +230,9 @@ pub struct ParsedMessage {
     pub attachments: Vec<Attachment>,
 }
 
-/// Parses a complete RFC 5322 message.
+/// Parses a complete RFC 5322 message (see [`whole`]).
 pub fn parse_whole(raw: &[u8]) -> ParsedMessage {
-    let Some(message) = MessageParser::default().parse(raw) else {
-        return ParsedMessage {
-            text: Some(String::from_utf8_lossy(raw).into_owned()),
-            ..ParsedMessage::default()
-        };
-    };
-    let headers = message
-        .headers()
-        .iter()
-        .map(|header| (header.name().to_owned(), header_value_text(header.value())))
-        .collect();
-    let text = message.body_text(0).map(|text| text.into_owned());
-    let html = message
-        .html_body
-        .first()
-        .and_then(|&index| message.parts.get(index as usize))
-        .and_then(|part| match &part.body {
-            PartType::Html(html) => Some(html.to_string()),
-            _ => None,
-        });
-    let mut ids = vec![String::new(); message.parts.len()];
-    number_parts(&message, 0, "", &mut ids);
-    let attachments = message
-        .attachments
-        .iter()
-        .filter_map(|&index| {
-            let part = message.parts.get(index as usize)?;
-            let content_type = part
-                .content_type()
-                .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")).to_ascii_lowercase())
-                .unwrap_or_else(|| "application/octet-stream".into());
-            let content_id = part
-                .content_id()
-                .map(|id| id.trim_matches(|c| c == '<' || c == '>').to_owned());
-            Some(Attachment {
-                part_id: ids.get(index as usize).cloned().unwrap_or_default(),
-                filename: part.attachment_name().map(str::to_owned),
-                content_type,
-                size: part.contents().len() as u64,
-                inline: content_id.is_some() && part.content_disposition().is_none_or(|d| !d.is_attachment()),
-                content_id,
-                encoding: part.content_transfer_encoding().unwrap_or("7bit").to_ascii_lowercase(),
-            })
-        })
-        .collect();
-    ParsedMessage {
-        headers,
-        text,
-        html,
-        attachments,
-    }
-}
-
-/// Assigns IMAP section numbers to mail-parser's flat part list.
-fn number_parts(message: &mail_parser::Message<'_>, index: usize, id: &str, ids: &mut [String]) {
-    let Some(part) = message.parts.get(index) else { return };
-    if let Some(slot) = ids.get_mut(index) {
-        *slot = if id.is_empty() { "1".into() } else { id.to_owned() };
-    }
-    if let PartType::Multipart(children) = &part.body {
-        for (position, &child) in children.iter().enumerate() {
-            number_parts(message, child as usize, &child_id(id, position), ids);
-        }
-    }
-}
-
-fn header_value_text(value: &mail_parser::HeaderValue<'_>) -> String {
-    use mail_parser::HeaderValue as V;
-    match value {
-        V::Text(text) => text.to_string(),
-        V::TextList(list) => list.join(", "),
-        V::Address(address) => address
-            .iter()
-            .map(|addr| match (addr.name(), addr.address()) {
-                (Some(name), Some(email)) => format!("{name} <{email}>"),
-                (None, Some(email)) => email.to_owned(),
-                (Some(name), None) => name.to_owned(),
-                (None, None) => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        V::DateTime(date) => date.to_rfc3339(),
-        V::ContentType(ct) => format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default()),
-        V::Received(_) | V::Empty => String::new(),
-    }
+    whole::parse(raw)
 }
 
 #[cfg(test)]
@@ -414,14 +301,6 @@ mod tests {
     }
 
     #[test]
-    fn header_text_decodes_words_and_8bit() {
-        assert_eq!(decode_header_text(b"=?UTF-8?B?RndkOiDXodeo15nXp9eq?="), "Fwd: סריקת");
-        assert_eq!(decode_header_text("Grüße".as_bytes()), "Grüße");
-        assert_eq!(decode_header_text(b"Gr\xfc\xdfe"), "Grüße");
-        assert_eq!(decode_header_text(b"=?iso-8859-1?Q?caf=E9?= ok"), "café ok");
-    }
-
-    #[test]
     fn parts_decode_from_transfer_encoding_and_charset() {
         let part = BodyPart {
             part_id: "1".into(),
@@ -437,6 +316,15 @@ mod tests {
             size: 0,
         };
         assert_eq!(decode_text(&part, b"gqCC6IKq\r\ngsaCpA==\r\n"), "ありがとう");
+    }
+
+    #[test]
+    fn header_blocks_unfold_and_decode() {
+        let block = b"Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe?=\r\n  from home\r\nReferences: <a@x>\r\n <b@y> <c@z>\r\nX-Empty:\r\n\r\nbody: no";
+        let fields = header_fields(block);
+        assert_eq!(fields[0], ("Subject".into(), "Grüße from home".into()));
+        assert_eq!(message_ids(&fields[1].1), vec!["<a@x>", "<b@y>", "<c@z>"]);
+        assert_eq!(fields.len(), 3, "the body is not a header");
     }
 
     #[test]

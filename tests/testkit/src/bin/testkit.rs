@@ -53,6 +53,9 @@ struct CorpusArgs {
     /// Leave out the 10 MiB message.
     #[arg(long)]
     no_large_attachment: bool,
+    /// Put every message in INBOX.
+    #[arg(long)]
+    inbox_only: bool,
 }
 
 impl CorpusArgs {

@@ -66,6 +66,7 @@ pub struct Corpus {
     seed: u64,
     messages: usize,
     large_attachment: bool,
+    inbox_only: bool,
 }
 
 /// One generated message and what a test may want to check about it.
@@ -114,7 +115,14 @@ impl Corpus {
             seed,
             messages,
             large_attachment: true,
+            inbox_only: false,
         }
+    }
+
+    /// Puts every message in INBOX (for benchmarks of one large folder).
+    pub fn inbox_only(mut self) -> Self {
+        self.inbox_only = true;
+        self
     }
 
     /// Leaves out the 10 MiB message, for tests that fetch everything.
@@ -184,7 +192,7 @@ impl Generator {
 
     fn folder_for(&mut self, ordinal: usize) -> usize {
         let opening = self.opening_kinds().len();
-        if ordinal < opening {
+        if ordinal < opening || self.spec.inbox_only {
             0
         } else if ordinal < opening + FOLDERS.len() - 1 {
             ordinal - opening + 1

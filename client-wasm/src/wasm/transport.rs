@@ -1,0 +1,141 @@
+//! The WebSocket to the bridge as the client's transport.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures_channel::{mpsc, oneshot};
+use futures_util::StreamExt;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+use crate::client::{ClientError, Connector, LocalFuture, Transport};
+
+/// What the socket delivers.
+enum Incoming {
+    Bytes(Vec<u8>),
+    Closed(u16, String),
+}
+
+/// Opens `url?upstream=NAME` WebSockets.
+pub(crate) struct WebSocketConnector {
+    pub(crate) url: String,
+}
+
+/// The bridge's close codes, as the API's error codes (see bridge/src/close.rs).
+pub(crate) fn close_error(code: u16, reason: &str, opened: bool) -> ClientError {
+    let text = if reason.is_empty() {
+        format!("the connection closed (code {code})")
+    } else {
+        reason.to_owned()
+    };
+    match code {
+        4006 | 4007 => ClientError::TlsFailed(text),
+        4004 => ClientError::Timeout(text),
+        4001 | 4002 | 4009 | 4012 | 1003 | 1008 | 1009 => ClientError::BridgeRefused(text),
+        1006 if !opened => ClientError::BridgeRefused(
+            "the bridge could not be reached or refused the connection (origin not allowed or too many connections)"
+                .into(),
+        ),
+        _ => ClientError::ConnectionLost(text),
+    }
+}
+
+struct Socket {
+    socket: WebSocket,
+    incoming: mpsc::UnboundedReceiver<Incoming>,
+    /// Kept alive as long as the socket: the JS side calls them.
+    _handlers: [Closure<dyn FnMut(JsValue)>; 2],
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.socket.set_onmessage(None);
+        self.socket.set_onclose(None);
+        let _ = self.socket.close();
+    }
+}
+
+impl Connector for WebSocketConnector {
+    fn connect(&self) -> LocalFuture<'_, Result<Box<dyn Transport>, ClientError>> {
+        let url = self.url.clone();
+        Box::pin(async move {
+            // The browser only refuses malformed URLs here; its message adds nothing.
+            let socket = WebSocket::new(&url)
+                .map_err(|_| ClientError::InvalidArgument(format!("`{url}` is not a WebSocket URL")))?;
+            socket.set_binary_type(BinaryType::Arraybuffer);
+            let (sender, incoming) = mpsc::unbounded();
+            let (opened_tx, opened) = oneshot::channel::<Result<(), ClientError>>();
+            let opened_tx = Rc::new(RefCell::new(Some(opened_tx)));
+
+            let on_message = {
+                let sender = sender.clone();
+                Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                    let Ok(event) = event.dyn_into::<MessageEvent>() else {
+                        return;
+                    };
+                    if let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() {
+                        let _ = sender.unbounded_send(Incoming::Bytes(js_sys::Uint8Array::new(&buffer).to_vec()));
+                    }
+                })
+            };
+            let on_close = {
+                let opened_tx = opened_tx.clone();
+                Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                    let (code, reason) = event
+                        .dyn_into::<CloseEvent>()
+                        .map(|close| (close.code(), close.reason()))
+                        .unwrap_or((1006, String::new()));
+                    if let Some(waiting) = opened_tx.borrow_mut().take() {
+                        let _ = waiting.send(Err(close_error(code, &reason, false)));
+                    }
+                    let _ = sender.unbounded_send(Incoming::Closed(code, reason));
+                })
+            };
+            let on_open = Closure::once(move || {
+                if let Some(waiting) = opened_tx.borrow_mut().take() {
+                    let _ = waiting.send(Ok(()));
+                }
+            });
+            socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+            socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            let opened = opened
+                .await
+                .unwrap_or_else(|_| Err(ClientError::ConnectionLost("the socket vanished".into())));
+            socket.set_onopen(None);
+            drop(on_open);
+            opened?;
+            let transport: Box<dyn Transport> = Box::new(Socket {
+                socket,
+                incoming,
+                _handlers: [on_message, on_close],
+            });
+            Ok(transport)
+        })
+    }
+}
+
+impl Transport for Socket {
+    fn send(&mut self, bytes: Vec<u8>) -> LocalFuture<'_, Result<(), ClientError>> {
+        let sent = self
+            .socket
+            .send_with_u8_array(&bytes)
+            .map_err(|_| ClientError::ConnectionLost("the WebSocket is closed".into()));
+        Box::pin(async move { sent })
+    }
+
+    fn recv(&mut self) -> LocalFuture<'_, Result<Option<Vec<u8>>, ClientError>> {
+        Box::pin(async move {
+            match self.incoming.next().await {
+                Some(Incoming::Bytes(bytes)) => Ok(Some(bytes)),
+                Some(Incoming::Closed(4000 | 1000, _)) | None => Ok(None),
+                Some(Incoming::Closed(code, reason)) => Err(close_error(code, &reason, true)),
+            }
+        })
+    }
+
+    fn close(&mut self) {
+        let _ = self.socket.close();
+    }
+}
