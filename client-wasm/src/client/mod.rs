@@ -126,6 +126,13 @@ pub enum ClientEvent {
         /// The text.
         message: String,
     },
+    /// A server response could not be parsed and was skipped; the session goes on.
+    BadResponse {
+        /// Its length in bytes.
+        bytes: usize,
+        /// Why it was skipped.
+        reason: String,
+    },
     /// The selected mailbox's UIDVALIDITY changed: cached UIDs are void.
     UidValidity {
         /// The mailbox.
@@ -384,6 +391,7 @@ impl Client {
                 Event::Completed { id, result } => self.complete(id, result),
                 Event::Mailbox(change) => self.mailbox_change(change),
                 Event::Alert(message) => self.emit(ClientEvent::Alert { message }),
+                Event::BadResponse { bytes, reason } => self.emit(ClientEvent::BadResponse { bytes, reason }),
                 Event::State(SessionState::NotAuthenticated | SessionState::Authenticated)
                     if self.state() == ClientState::Connecting =>
                 {

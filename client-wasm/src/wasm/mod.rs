@@ -112,7 +112,7 @@ fn encode_query(value: &str) -> String {
     js_sys::encode_uri_component(value).as_string().unwrap_or_default()
 }
 
-const EVENT_TYPES: [&str; 7] = [
+const EVENT_TYPES: [&str; 8] = [
     "exists",
     "expunge",
     "flags",
@@ -120,6 +120,7 @@ const EVENT_TYPES: [&str; 7] = [
     "state",
     "alert",
     "uidvalidity",
+    "badresponse",
 ];
 
 fn event_type(event: &ClientEvent) -> &'static str {
@@ -131,6 +132,7 @@ fn event_type(event: &ClientEvent) -> &'static str {
         ClientEvent::State { .. } => "state",
         ClientEvent::Alert { .. } => "alert",
         ClientEvent::UidValidity { .. } => "uidvalidity",
+        ClientEvent::BadResponse { .. } => "badresponse",
     }
 }
 
@@ -535,7 +537,7 @@ impl ImapClient {
         promise(async move { client.unsubscribe(&path).await })
     }
 
-    /// Listens for `"exists" | "expunge" | "flags" | "mailboxes" | "state" | "alert" | "uidvalidity"`.
+    /// Listens for `"exists" | "expunge" | "flags" | "mailboxes" | "state" | "alert" | "uidvalidity" | "badresponse"`.
     #[wasm_bindgen(js_name = addEventListener)]
     pub fn add_event_listener(
         &self,

@@ -199,7 +199,9 @@ export type ClientEvent =
   | { type: "mailboxes" }
   | { type: "state"; state: ConnectionState }
   | { type: "alert"; message: string }
-  | { type: "uidvalidity"; mailbox: string; uidValidity: number };
+  | { type: "uidvalidity"; mailbox: string; uidValidity: number }
+  /** A server response that could not be parsed was skipped; the session goes on. */
+  | { type: "badresponse"; bytes: number; reason: string };
 
 export type ClientEventType = ClientEvent["type"];
 "#;
