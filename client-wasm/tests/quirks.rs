@@ -147,7 +147,7 @@ fn recoverable_quirks_parse_correctly() {
     let BodyStructure::Multi { params, .. } = *mailru.body_structure.unwrap() else {
         panic!()
     };
-    assert_eq!(params, vec![("boundary".to_owned(), Vec::new())]);
+    assert_eq!(params, vec![("boundary".into(), Vec::new())]);
 
     let float = single_fetch("mailru-bodystructure-float-octets.txt");
     let BodyStructure::Multi { parts, .. } = *float.body_structure.unwrap() else {

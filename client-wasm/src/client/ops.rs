@@ -1189,7 +1189,7 @@ fn part_fields(structure: &crate::codec::types::BodyStructure, part_id: &str) ->
         };
     }
     match node {
-        B::Single { fields, .. } => Some((fields.encoding.clone(), fields.octets)),
+        B::Single { fields, .. } => Some((fields.encoding.to_string(), fields.octets)),
         B::Multi { .. } => None,
     }
 }

@@ -7,7 +7,7 @@
 
 use super::lexer::{Cursor, MAX_DEPTH, ParseResult, Value};
 use super::parse::flag_list;
-use super::types::{Address, BodyStructure, Disposition, Envelope, Fetch, PartFields, Section};
+use super::types::{Address, BodyStructure, Disposition, Envelope, Fetch, PartFields, Section, Token, token};
 
 /// `(att value att value ...)` after `n FETCH`.
 pub(crate) fn parse_fetch(cursor: &mut Cursor<'_>, seq: u32) -> ParseResult<Fetch> {
@@ -200,13 +200,12 @@ fn whole_number(cursor: &mut Cursor<'_>) -> ParseResult<u64> {
 }
 
 /// A string that must be there, lower-cased (types, subtypes, encodings).
-fn lower_string(cursor: &mut Cursor<'_>) -> ParseResult<String> {
-    let text = cursor.string()?;
-    Ok(String::from_utf8_lossy(&text).to_ascii_lowercase())
+fn lower_string(cursor: &mut Cursor<'_>) -> ParseResult<Token> {
+    Ok(token(&cursor.string()?))
 }
 
 /// `NIL` or `("name" "value" ...)`.
-fn params_direct(cursor: &mut Cursor<'_>) -> ParseResult<Vec<(String, Vec<u8>)>> {
+fn params_direct(cursor: &mut Cursor<'_>) -> ParseResult<Vec<(Token, Vec<u8>)>> {
     if cursor.eat_keyword(b"NIL") {
         return Ok(Vec::new());
     }
@@ -411,13 +410,13 @@ pub(crate) fn envelope(value: &Value<'_>) -> Envelope {
     }
 }
 
-fn params(value: Option<&Value<'_>>) -> Vec<(String, Vec<u8>)> {
+fn params(value: Option<&Value<'_>>) -> Vec<(Token, Vec<u8>)> {
     value
         .map(Value::items)
         .unwrap_or_default()
         .chunks(2)
         .filter_map(|pair| {
-            let name = pair.first()?.to_lower();
+            let name = pair.first()?.to_token();
             // mail.ru sends ("boundary" NIL): keep the parameter with an empty value.
             let value = pair.get(1).and_then(Value::to_nstring).unwrap_or_default();
             (!name.is_empty()).then_some((name, value))
@@ -428,12 +427,12 @@ fn params(value: Option<&Value<'_>>) -> Vec<(String, Vec<u8>)> {
 fn disposition(value: Option<&Value<'_>>) -> Option<Disposition> {
     match value? {
         Value::List(items) => Some(Disposition {
-            kind: items.first()?.to_lower(),
+            kind: items.first()?.to_token(),
             params: params(items.get(1)),
         }),
         // Exchange sends the disposition type as a bare string.
         Value::Str(_) | Value::Atom(_) => Some(Disposition {
-            kind: value?.to_lower(),
+            kind: value?.to_token(),
             params: Vec::new(),
         }),
         Value::Nil => None,
@@ -448,13 +447,13 @@ pub(crate) fn body(value: &Value<'_>) -> BodyStructure {
         let rest = &items[part_count..];
         return BodyStructure::Multi {
             parts: items[..part_count].iter().map(body).collect(),
-            subtype: rest.first().map(Value::to_lower).unwrap_or_default(),
+            subtype: rest.first().map(Value::to_token).unwrap_or_default(),
             params: params(rest.get(1)),
             disposition: disposition(rest.get(2)),
         };
     }
-    let media_type = items.first().map(Value::to_lower).unwrap_or_default();
-    let subtype = items.get(1).map(Value::to_lower).unwrap_or_default();
+    let media_type = items.first().map(Value::to_token).unwrap_or_default();
+    let subtype = items.get(1).map(Value::to_token).unwrap_or_default();
     let fields = PartFields {
         params: params(items.get(2)),
         id: items.get(3).and_then(Value::to_nstring),
@@ -462,9 +461,9 @@ pub(crate) fn body(value: &Value<'_>) -> BodyStructure {
         // iCloud sends NIL here; 7bit is what a missing header means.
         encoding: items
             .get(5)
-            .map(Value::to_lower)
+            .map(Value::to_token)
             .filter(|encoding| !encoding.is_empty())
-            .unwrap_or_else(|| "7bit".to_owned()),
+            .unwrap_or(Token::Borrowed("7bit")),
         octets: items.get(6).and_then(Value::to_number).unwrap_or(0),
     };
     let is_message = media_type == "message" && (subtype == "rfc822" || subtype == "global");

@@ -66,6 +66,11 @@ impl<'a> Value<'a> {
             .unwrap_or_default()
     }
 
+    /// Like [`Value::to_lower`], as a shared [`super::types::Token`] where common.
+    pub fn to_token(&self) -> super::types::Token {
+        super::types::token(self.bytes().unwrap_or_default())
+    }
+
     /// A number, accepting what servers really send: floats in exponent notation
     /// (mail.ru) are rounded, negative numbers (a SmarterMail quirk) become 0.
     pub fn to_number(&self) -> Option<u64> {

@@ -4,6 +4,54 @@
 //! parameters) stay bytes here: decoding RFC 2047 words and charsets is the
 //! mailbox and MIME layers' job, and nothing is decoded lossily on the way.
 
+use std::borrow::Cow;
+
+/// A lower-cased protocol word (media type, encoding, parameter name). The common
+/// ones are shared constants, so a 50,000-message list does not allocate them
+/// 50,000 times.
+pub type Token = Cow<'static, str>;
+
+const COMMON_TOKENS: [&str; 28] = [
+    "text",
+    "plain",
+    "html",
+    "image",
+    "application",
+    "message",
+    "rfc822",
+    "multipart",
+    "mixed",
+    "alternative",
+    "related",
+    "7bit",
+    "8bit",
+    "base64",
+    "quoted-printable",
+    "binary",
+    "charset",
+    "name",
+    "filename",
+    "boundary",
+    "format",
+    "delsp",
+    "attachment",
+    "inline",
+    "utf-8",
+    "us-ascii",
+    "octet-stream",
+    "pdf",
+];
+
+/// Lower-cases `word` into a [`Token`], sharing the common ones.
+pub fn token(word: &[u8]) -> Token {
+    for common in COMMON_TOKENS {
+        if word.eq_ignore_ascii_case(common.as_bytes()) {
+            return Cow::Borrowed(common);
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(word).to_ascii_lowercase())
+}
+
 /// How a status response ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusKind {
@@ -194,22 +242,22 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disposition {
     /// `inline`, `attachment`, ... (lower-cased).
-    pub kind: String,
+    pub kind: Token,
     /// Its parameters (`filename`, ...), names lower-cased.
-    pub params: Vec<(String, Vec<u8>)>,
+    pub params: Vec<(Token, Vec<u8>)>,
 }
 
 /// Fields every body part has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PartFields {
     /// Content-Type parameters (`charset`, `name`, `boundary`...), names lower-cased.
-    pub params: Vec<(String, Vec<u8>)>,
+    pub params: Vec<(Token, Vec<u8>)>,
     /// `Content-ID`.
     pub id: Option<Vec<u8>>,
     /// `Content-Description`.
     pub description: Option<Vec<u8>>,
     /// `Content-Transfer-Encoding`, lower-cased (`7bit` when the server gave none).
-    pub encoding: String,
+    pub encoding: Token,
     /// Size in octets of the encoded body.
     pub octets: u64,
 }
@@ -220,9 +268,9 @@ pub enum BodyStructure {
     /// A leaf part.
     Single {
         /// Media type, lower-cased (`text`, `image`...).
-        media_type: String,
+        media_type: Token,
         /// Media subtype, lower-cased.
-        subtype: String,
+        subtype: Token,
         /// Common fields.
         fields: PartFields,
         /// Lines, for text and message/rfc822 parts.
@@ -237,9 +285,9 @@ pub enum BodyStructure {
         /// The parts, in order.
         parts: Vec<BodyStructure>,
         /// Subtype, lower-cased (`mixed`, `alternative`, `related`...).
-        subtype: String,
+        subtype: Token,
         /// Content-Type parameters.
-        params: Vec<(String, Vec<u8>)>,
+        params: Vec<(Token, Vec<u8>)>,
         /// Content-Disposition, when the server sends extension data.
         disposition: Option<Disposition>,
     },

@@ -805,22 +805,19 @@ impl Connection {
         if let Data::Enabled(list) = &data {
             self.enabled.extend(list.iter().cloned());
         }
-        let changes = match &mut self.selected {
-            Some(selected) => selected.apply(&data),
-            None => Vec::new(),
-        };
         let owner = self
             .in_flight
-            .iter_mut()
-            .find(|flight| flight.command.wants(&data, &flight.tag));
-        let solicited = owner.is_some();
-        for change in changes {
-            // Flags a command fetched on purpose are its result, not news.
-            let is_flag_news = matches!(change, crate::mailbox::MailboxChange::Flags { .. });
-            if !(solicited && is_flag_news) {
-                self.events.push_back(Event::Mailbox(change));
-            }
+            .iter()
+            .position(|flight| flight.command.wants(&data, &flight.tag));
+        // Flags a command fetched on purpose are its result, not news.
+        let change = self
+            .selected
+            .as_mut()
+            .and_then(|selected| selected.apply(&data, owner.is_none()));
+        if let Some(change) = change {
+            self.events.push_back(Event::Mailbox(change));
         }
+        let owner = owner.and_then(|index| self.in_flight.get_mut(index));
         match owner {
             Some(flight) => flight.data.push(data),
             None => match data {

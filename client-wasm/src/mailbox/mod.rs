@@ -182,36 +182,37 @@ impl SelectedMailbox {
         }
     }
 
-    /// Applies untagged data; returns the changes, in order.
-    pub fn apply(&mut self, data: &Data) -> Vec<MailboxChange> {
+    /// Applies untagged data and returns the change it made, if any. Flag changes
+    /// are only reported with `flag_news` (a command's own FETCH results are not news).
+    pub fn apply(&mut self, data: &Data, flag_news: bool) -> Option<MailboxChange> {
         match data {
             Data::Exists(count) => {
                 let previous = self.exists();
                 self.uids.resize(*count as usize, 0);
-                vec![MailboxChange::Exists {
+                Some(MailboxChange::Exists {
                     count: *count,
                     previous,
-                }]
+                })
             }
             Data::Recent(count) => {
                 self.recent = *count;
-                Vec::new()
+                None
             }
             Data::Expunge(seq) => {
                 let index = seq.saturating_sub(1) as usize;
                 if *seq == 0 || index >= self.uids.len() {
-                    return Vec::new();
+                    return None;
                 }
                 let uid = self.uids.remove(index);
-                vec![MailboxChange::Expunged {
+                Some(MailboxChange::Expunged {
                     seq: *seq,
                     uid: (uid != 0).then_some(uid),
-                }]
+                })
             }
             Data::Vanished { earlier, uids } => self.vanish(uids, *earlier),
             Data::Flags(flags) => {
                 self.flags = flags.clone();
-                vec![MailboxChange::DefinedFlags(flags.clone())]
+                Some(MailboxChange::DefinedFlags(flags.clone()))
             }
             Data::Fetch(fetch) => {
                 if let (Some(uid), Some(slot)) = (fetch.uid, self.uids.get_mut(fetch.seq.saturating_sub(1) as usize)) {
@@ -227,21 +228,19 @@ impl SelectedMailbox {
                         self.uid_next = Some(uid + 1);
                     }
                 }
-                match &fetch.flags {
-                    Some(flags) => vec![MailboxChange::Flags {
-                        seq: fetch.seq,
-                        uid: fetch.uid.or_else(|| self.uid(fetch.seq)),
-                        flags: flags.clone(),
-                        modseq: fetch.modseq,
-                    }],
-                    None => Vec::new(),
-                }
+                let flags = fetch.flags.as_ref().filter(|_| flag_news)?;
+                Some(MailboxChange::Flags {
+                    seq: fetch.seq,
+                    uid: fetch.uid.or_else(|| self.uid(fetch.seq)),
+                    flags: flags.clone(),
+                    modseq: fetch.modseq,
+                })
             }
-            _ => Vec::new(),
+            _ => None,
         }
     }
 
-    fn vanish(&mut self, set: &SequenceSet, earlier: bool) -> Vec<MailboxChange> {
+    fn vanish(&mut self, set: &SequenceSet, earlier: bool) -> Option<MailboxChange> {
         let gone: Vec<u32> = if set.0.iter().any(|&(a, b)| a == u32::MAX || b == u32::MAX) {
             self.uids
                 .iter()
@@ -256,9 +255,9 @@ impl SelectedMailbox {
         // VANISHED does not say how many unknown-UID messages went; only known ones are removed.
         let removed = before - self.uids.len();
         if gone.is_empty() && removed == 0 {
-            return Vec::new();
+            return None;
         }
-        vec![MailboxChange::Vanished { uids: gone, earlier }]
+        Some(MailboxChange::Vanished { uids: gone, earlier })
     }
 }
 
@@ -269,7 +268,7 @@ mod tests {
 
     fn mailbox_with(uids: &[u32]) -> SelectedMailbox {
         let mut mailbox = SelectedMailbox::new("INBOX", false, None);
-        mailbox.apply(&Data::Exists(uids.len() as u32));
+        mailbox.apply(&Data::Exists(uids.len() as u32), true);
         assert!(mailbox.set_uids(uids.to_vec()));
         mailbox
     }
@@ -277,8 +276,8 @@ mod tests {
     #[test]
     fn expunge_renumbers() {
         let mut mailbox = mailbox_with(&[10, 20, 30, 40]);
-        let changes = mailbox.apply(&Data::Expunge(2));
-        assert_eq!(changes, vec![MailboxChange::Expunged { seq: 2, uid: Some(20) }]);
+        let change = mailbox.apply(&Data::Expunge(2), true);
+        assert_eq!(change, Some(MailboxChange::Expunged { seq: 2, uid: Some(20) }));
         assert_eq!(mailbox.uid(2), Some(30));
         assert_eq!(mailbox.seq(40), Some(3));
         assert_eq!(mailbox.exists(), 3);
@@ -287,20 +286,23 @@ mod tests {
     #[test]
     fn vanished_removes_by_uid() {
         let mut mailbox = mailbox_with(&[10, 20, 30, 40, 50]);
-        let changes = mailbox.apply(&Data::Vanished {
-            earlier: false,
-            uids: SequenceSet(vec![(20, 30), (50, 50), (99, 99)]),
-        });
+        let change = mailbox.apply(
+            &Data::Vanished {
+                earlier: false,
+                uids: SequenceSet(vec![(20, 30), (50, 50), (99, 99)]),
+            },
+            true,
+        );
         assert_eq!(mailbox.uids().collect::<Vec<_>>(), vec![10, 40]);
-        assert!(matches!(&changes[0], MailboxChange::Vanished { uids, .. } if uids.contains(&20)));
+        assert!(matches!(&change, Some(MailboxChange::Vanished { uids, .. }) if uids.contains(&20)));
     }
 
     #[test]
     fn new_mail_extends_and_fetch_fills_uids() {
         let mut mailbox = mailbox_with(&[10, 20]);
         assert_eq!(
-            mailbox.apply(&Data::Exists(3)),
-            vec![MailboxChange::Exists { count: 3, previous: 2 }]
+            mailbox.apply(&Data::Exists(3), true),
+            Some(MailboxChange::Exists { count: 3, previous: 2 })
         );
         assert_eq!(mailbox.uid(3), None);
         assert!(!mailbox.uids_complete());
@@ -310,10 +312,10 @@ mod tests {
             flags: Some(vec!["\\Seen".into()]),
             ..Fetch::default()
         };
-        let changes = mailbox.apply(&Data::Fetch(Box::new(fetch)));
+        let change = mailbox.apply(&Data::Fetch(Box::new(fetch)), true);
         assert_eq!(mailbox.uid(3), Some(25));
         assert_eq!(mailbox.seq(25), Some(3));
-        assert!(matches!(&changes[0], MailboxChange::Flags { uid: Some(25), .. }));
+        assert!(matches!(&change, Some(MailboxChange::Flags { uid: Some(25), .. })));
     }
 
     #[test]
@@ -328,14 +330,14 @@ mod tests {
     #[test]
     fn out_of_range_data_is_ignored() {
         let mut mailbox = mailbox_with(&[10]);
-        assert!(mailbox.apply(&Data::Expunge(0)).is_empty());
-        assert!(mailbox.apply(&Data::Expunge(5)).is_empty());
+        assert!(mailbox.apply(&Data::Expunge(0), true).is_none());
+        assert!(mailbox.apply(&Data::Expunge(5), true).is_none());
         let stray = Fetch {
             seq: 99,
             uid: Some(5),
             ..Fetch::default()
         };
-        assert!(mailbox.apply(&Data::Fetch(Box::new(stray))).is_empty());
+        assert!(mailbox.apply(&Data::Fetch(Box::new(stray)), true).is_none());
         assert_eq!(mailbox.exists(), 1);
     }
 }

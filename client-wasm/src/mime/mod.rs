@@ -13,7 +13,7 @@ mod whole;
 pub use charset::{ExternalDecoder, decode_charset, decode_header_text, decode_transfer, install_decoder};
 
 use crate::client::types::Attachment;
-use crate::codec::types::{BodyStructure, Disposition, PartFields};
+use crate::codec::types::{BodyStructure, Disposition, PartFields, Token};
 
 /// A body part the reader shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl PartPlan {
     }
 }
 
-fn param<'a>(params: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
+fn param<'a>(params: &'a [(Token, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
     params
         .iter()
         .find(|(key, _)| key == name)
@@ -112,7 +112,7 @@ fn walk(node: &BodyStructure, id: &str, plan: &mut PartPlan, inline_context: boo
                 plan.broken = true;
                 return;
             }
-            match subtype.as_str() {
+            match subtype.as_ref() {
                 "alternative" => {
                     // Later alternatives are preferred; each kind keeps its last match.
                     let mut found = PartPlan::default();
@@ -184,7 +184,7 @@ fn walk(node: &BodyStructure, id: &str, plan: &mut PartPlan, inline_context: boo
                     && (inline_context || disposition.is_some_and(|d| d.kind == "inline"))
                     && content_id.is_some(),
                 content_id,
-                encoding: fields.encoding.clone(),
+                encoding: fields.encoding.to_string(),
             });
         }
     }
@@ -194,7 +194,7 @@ fn body_part(id: &str, fields: &PartFields) -> BodyPart {
     BodyPart {
         part_id: id.to_owned(),
         charset: param(&fields.params, "charset").map(|value| String::from_utf8_lossy(value).to_ascii_lowercase()),
-        encoding: fields.encoding.clone(),
+        encoding: fields.encoding.to_string(),
         size: fields.octets,
     }
 }

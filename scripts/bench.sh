@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the benchmark harnesses and prints their tables (for the README).
+#
+#   scripts/bench.sh [parser|bridge|all]      default: all
+#
+# Benchmarks print figures and ratios against peers measured in the same run;
+# they are never timed assertions. Environment: BENCH_MESSAGES (default 50000).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+WHAT="${1:-all}"
+OUT="$ROOT/.cache/bench"
+mkdir -p "$OUT"
+
+bench_parser() {
+  local messages="${BENCH_MESSAGES:-50000}"
+  cargo build --release -q -p webmail-bench
+  local capture="$OUT/fetch-$messages.imap"
+  [ -s "$capture" ] || ./target/release/bench-capture --messages "$messages" --out "$capture"
+  scripts/build-wasm.sh --features bench --out-dir "$OUT/pkg" >/dev/null
+  node tests/bench/parse.mjs "$capture" "$OUT/pkg" "$ROOT/target/release/bench-parse" 5
+}
+
+case "$WHAT" in
+  parser) bench_parser ;;
+  bridge) scripts/bench-bridge.sh ;;
+  all)
+    bench_parser
+    echo
+    scripts/bench-bridge.sh
+    ;;
+  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, all)" >&2; exit 2 ;;
+esac
