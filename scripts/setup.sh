@@ -8,6 +8,7 @@
 # Environment:
 #   WASM_TOOLCHAIN=rustup|debian  force a wasm toolchain instead of detecting one
 #   SKIP_APT=1                    never call apt-get (report what is missing instead)
+#   BUILD_ONLY=1                  only what building needs (no Dovecot, Chromium, nginx, socat)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,7 +55,9 @@ apt_install() {
 
 # dovecot-imapd: the test server. chromium(-driver): UI tests. nginx: the scale-out
 # example test. socat: the benchmark's physical-limit relay. gzip: size reports.
-apt_install dovecot-core dovecot-imapd chromium chromium-driver nginx socat gzip ca-certificates
+if [ -z "${BUILD_ONLY:-}" ]; then
+  apt_install dovecot-core dovecot-imapd chromium chromium-driver nginx socat gzip ca-certificates
+fi
 
 # ---------------------------------------------------------------- Rust and Node
 command -v cargo >/dev/null 2>&1 || fail "cargo is missing: install Rust with rustup (https://rustup.rs)"

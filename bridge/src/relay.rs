@@ -126,6 +126,11 @@ impl SessionClock {
         slot.store(self.0.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 
+    /// The instant recorded in `slot`.
+    fn at(&self, slot: &AtomicU64) -> Instant {
+        self.0 + Duration::from_millis(slot.load(Ordering::Relaxed))
+    }
+
     fn since(&self, slot: &AtomicU64) -> Duration {
         self.0
             .elapsed()
@@ -169,7 +174,14 @@ where
             let mut ticker = tokio::time::interval_at(Instant::now() + settings.ping_interval, settings.ping_interval);
             ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {
+                // Recomputed each turn: the page's direction also counts as activity.
+                let idle_deadline = clock.at(&last_activity) + settings.idle_timeout;
                 tokio::select! {
+                    () = tokio::time::sleep_until(idle_deadline) => {
+                        if clock.since(&last_activity) >= settings.idle_timeout {
+                            return CloseReason::IdleTimeout;
+                        }
+                    }
                     chunk = reader.next_chunk(settings.buffer_bytes) => {
                         let chunk = match chunk {
                             Ok(Some(chunk)) => chunk,
@@ -189,9 +201,6 @@ where
                     _ = ticker.tick() => {
                         if clock.since(&last_pong) > settings.ping_timeout {
                             return CloseReason::DeadPeer;
-                        }
-                        if clock.since(&last_activity) >= settings.idle_timeout {
-                            return CloseReason::IdleTimeout;
                         }
                         if !matches!(timeout(settings.ping_timeout, page_sink.send(Message::Ping(Bytes::new()))).await, Ok(Ok(()))) {
                             return CloseReason::DeadPeer;
