@@ -133,7 +133,7 @@ async fn graceful_shutdown_lets_sessions_finish_then_closes_them() {
         .unwrap();
     request.headers_mut().insert(
         "origin",
-        HeaderValue::from_str(&process.url.trim_end_matches('/')).unwrap(),
+        HeaderValue::from_str(process.url.trim_end_matches('/')).unwrap(),
     );
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     send(&mut socket, b"a1 NOOP\r\n").await;
