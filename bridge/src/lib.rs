@@ -223,7 +223,13 @@ impl Server {
                 }
                 Err(error) => Err(error),
             },
-            None => axum::serve(self.tcp, service).with_graceful_shutdown(signal).await,
+            // Relayed IMAP is request/response: small writes must go out at once.
+            None => {
+                let listener = self.tcp.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                axum::serve(listener, service).with_graceful_shutdown(signal).await
+            }
         };
         if let Err(error) = served {
             tracing::error!(%error, "server error");

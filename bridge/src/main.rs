@@ -30,11 +30,23 @@ async fn main() -> ExitCode {
         }
     }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go through a background writer: a slow or full stdout (a pipe nobody
+    // reads) drops log lines instead of blocking the relay's threads.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .finish(std::io::stdout());
     let json = std::env::var("BRIDGE_LOG_FORMAT").is_ok_and(|format| format == "json");
     if json {
-        tracing_subscriber::fmt().with_env_filter(filter).json().init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .json()
+            .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .init();
     }
     let server = match Server::bind(config).await {
         Ok(server) => server,
