@@ -2,18 +2,21 @@
 # Both install what is missing first (scripts/setup.sh) and are fast when nothing changed.
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-.PHONY: setup build build-rust build-wasm demo test lint bench fuzz clean
+.PHONY: setup build build-rust build-wasm build-web demo test lint bench fuzz clean
 
 setup:
 	@scripts/setup.sh
 
-build: setup build-rust build-wasm
+build: setup build-rust build-wasm build-web
 
 build-rust:
 	cargo build --workspace --bins --quiet
 
 build-wasm:
 	@scripts/build-wasm.sh
+
+build-web:
+	@node web/build.mjs
 
 demo: build
 	@scripts/demo.sh
@@ -37,4 +40,4 @@ fuzz:
 
 clean:
 	cargo clean
-	rm -rf web/pkg .cache
+	rm -rf web/pkg web/dist .cache

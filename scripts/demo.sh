@@ -31,7 +31,7 @@ password="$(field 'd["users"][0]["password"]')"
 cat >"$STATE/bridge.toml" <<TOML
 # Written by scripts/demo.sh for this run.
 listen = "127.0.0.1:$PORT"
-web_root = "$ROOT/web"
+web_root = "$ROOT/web/dist"
 
 [[upstream]]
 name = "demo"

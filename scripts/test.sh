@@ -27,8 +27,8 @@ while read -r p f; do
   failed=$((failed + f))
 done < <(sed -n 's/^test result: [A-Za-z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$LOG_DIR/cargo-test.log")
 
-step "JavaScript tests (Node and headless Chromium)"
-node --test --test-concurrency=1 tests/js/*.test.mjs 2>&1 | tee "$LOG_DIR/node-test.log"
+step "JavaScript tests (UI units in Node; UI and API in headless Chromium)"
+node --test --test-concurrency=1 web/src/*/*.test.js tests/js/*.test.mjs 2>&1 | tee "$LOG_DIR/node-test.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$LOG_DIR/node-test.log" | tail -n 1)
 f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$LOG_DIR/node-test.log" | tail -n 1)

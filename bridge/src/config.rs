@@ -218,7 +218,7 @@ fn default_listen() -> SocketAddr {
 }
 
 fn default_web_root() -> Option<PathBuf> {
-    Some(PathBuf::from("web"))
+    Some(PathBuf::from("web/dist"))
 }
 
 fn default_grace() -> u64 {

@@ -16,7 +16,7 @@ const BRIDGE = path.join(ROOT, "target/debug/webmail-bridge");
 export function startBridge(toml) {
   const dir = mkdtempSync(path.join(tmpdir(), "webmail-bridge-test-"));
   const file = path.join(dir, "bridge.toml");
-  writeFileSync(file, `listen = "127.0.0.1:0"\nweb_root = ${JSON.stringify(path.join(ROOT, "web"))}\n${toml}`);
+  writeFileSync(file, `listen = "127.0.0.1:0"\nweb_root = ${JSON.stringify(path.join(ROOT, "web/dist"))}\n${toml}`);
   const child = spawn(BRIDGE, ["--config", file], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: "info" },

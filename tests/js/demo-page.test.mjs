@@ -1,11 +1,11 @@
-// The bridge serves the UI, and the page loads the wasm client, in a real Chromium.
+// The bridge serves the built UI: the page, the bundled <webmail-app> and the wasm client.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startDovecot } from "./harness.mjs";
 import { startBridge, upstreamFor } from "./bridge.mjs";
 import { launchBrowser } from "./browser.mjs";
 
-test("the page served by the bridge loads client_wasm.js and its .wasm", async () => {
+test("the page served by the bridge loads webmail-app.js and the wasm client, and shows the sign-in form", async () => {
   const server = await startDovecot();
   const bridge = await startBridge(upstreamFor(server));
   const browser = await launchBrowser();
@@ -14,13 +14,15 @@ test("the page served by the bridge loads client_wasm.js and its .wasm", async (
     const loaded = [];
     page.on("response", (response) => loaded.push([new URL(response.url()).pathname, response.status(), response.headers()["content-type"]]));
     await page.goto(bridge.url);
-    await page.waitForSelector("html[data-client-ready=true]", { timeout: 20000 });
+    await page.getByLabel("Username").waitFor({ timeout: 20000 });
+    await page.waitForResponse((response) => response.url().endsWith("/pkg/client_wasm_bg.wasm")).catch(() => {});
     const paths = loaded.map(([pathname]) => pathname);
-    assert.ok(paths.includes("/pkg/client_wasm.js"), paths.join(", "));
+    assert.ok(paths.includes("/webmail-app.js"), paths.join(", "));
     const wasm = loaded.find(([pathname]) => pathname === "/pkg/client_wasm_bg.wasm");
-    assert.ok(wasm, "the .wasm was fetched");
+    assert.ok(wasm, `the .wasm was fetched: ${paths.join(", ")}`);
     assert.equal(wasm[1], 200);
     assert.equal(wasm[2], "application/wasm");
+    assert.ok(await page.getByRole("button", { name: "Sign in" }).isVisible());
     assert.deepEqual(page.consoleErrors, []);
   } finally {
     await browser.close();

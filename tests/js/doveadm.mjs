@@ -26,3 +26,8 @@ export function serverFlags(server, mailbox, uid) {
   );
   return output.replace(/^flags:\s*/m, "").trim().split(/\s+/).filter(Boolean);
 }
+
+/** Delivers a raw message into a mailbox as another client would (doveadm save). */
+export function saveMessage(server, mailbox, raw, user = server.users[0].username) {
+  execFileSync(DOVEADM, ["-c", server.config_file, "save", "-u", user, "-m", mailbox], { input: raw });
+}

@@ -5,6 +5,8 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -12,15 +14,21 @@ const TESTKIT = path.join(ROOT, "target/debug/testkit");
 
 /**
  * Starts a private Dovecot.
- * @param {{messages?: number, seed?: number, largeAttachment?: boolean, extraConfig?: string}} [options]
+ * `manifest: true` adds `manifest`: what each generated message is (folder, uid, kind, subject, fromName...).
+ * @param {{messages?: number, seed?: number, largeAttachment?: boolean, inboxOnly?: boolean, extraConfig?: string, manifest?: boolean}} [options]
  * @returns {Promise<{host: string, imap_port: number, imaps_port: number, ca_file: string, config_file: string,
  *   users: {username: string, password: string}[], folders: {name: string, messages: number, unseen: number}[],
- *   stop: () => Promise<void>}>}
+ *   manifest?: {folder: string, uid: number, kind: string | Record<string, string>, subject: string, fromName: string,
+ *   fromAddress: string, flags: string[], date: number, size: number}[], stop: () => Promise<void>}>}
  */
-export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, extraConfig } = {}) {
+export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, inboxOnly = false, extraConfig, manifest = false } = {}) {
   const args = ["dovecot", "--messages", String(messages), "--seed", String(seed)];
   if (!largeAttachment) args.push("--no-large-attachment");
+  if (inboxOnly) args.push("--inbox-only");
   if (extraConfig) args.push("--extra-config", extraConfig);
+  const scratch = manifest ? mkdtempSync(path.join(tmpdir(), "webmail-manifest-")) : null;
+  const manifestFile = scratch ? path.join(scratch, "manifest.json") : null;
+  if (manifestFile) args.push("--manifest", manifestFile);
   const child = spawn(TESTKIT, args, { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   return new Promise((resolve, reject) => {
@@ -29,6 +37,10 @@ export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, e
     child.once("exit", (code) => reject(new Error(`testkit exited with ${code} before the server was ready`)));
     lines.once("line", (line) => {
       const info = JSON.parse(line);
+      if (manifestFile && scratch) {
+        info.manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
+        rmSync(scratch, { recursive: true, force: true });
+      }
       info.stop = async () => {
         child.stdin.end();
         await exited;

@@ -30,7 +30,10 @@ impl Bridge {
     pub(crate) async fn start(toml: &str) -> Bridge {
         let mut config = Config::from_toml(toml, std::path::Path::new("test.toml")).expect("test config");
         config.listen = "127.0.0.1:0".parse().expect("address");
-        config.web_root = Some(std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../web")));
+        config.web_root = Some(std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../web/dist"
+        )));
         config.validate().expect("valid test config");
         let server = Server::bind(config).await.expect("bind");
         let addr = server.local_addr();

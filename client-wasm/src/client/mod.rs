@@ -179,6 +179,9 @@ struct Inner {
     last_activity: u64,
     /// Whether the current transport can upgrade to TLS (direct native connections).
     transport_can_start_tls: bool,
+    /// Why the transport failed, when it said (a TLS failure, a bridge refusal):
+    /// reported instead of a generic "connection lost" if the session cannot go on.
+    transport_error: Option<ClientError>,
 }
 
 /// A connected IMAP client. Cheap to clone; clones share the connection.
@@ -238,6 +241,7 @@ impl Client {
             restoring: false,
             last_activity: now,
             transport_can_start_tls: transport.can_start_tls(),
+            transport_error: None,
         };
         let client = Client {
             inner: Rc::new(RefCell::new(inner)),
@@ -580,7 +584,11 @@ async fn drive(
             Wakeup::Input(Ok(None)) => {
                 client.with_connection(|connection| connection.handle_closed("the server closed the connection"))
             }
-            Wakeup::Input(Err(error)) => client.with_connection(|connection| connection.handle_closed(error.message())),
+            Wakeup::Input(Err(error)) => {
+                let reason = error.message().to_owned();
+                client.inner.borrow_mut().transport_error = Some(error);
+                client.with_connection(|connection| connection.handle_closed(&reason));
+            }
             Wakeup::Wake => while let Some(Some(())) = wake_rx.next().now_or_never() {},
             Wakeup::Timer => client.with_connection(|connection| connection.handle_timeout(now)),
         }
@@ -604,7 +612,8 @@ async fn reconnect(
         )
     };
     if !allowed || was_connecting {
-        fail_everything(client, ClientError::from_connection(error));
+        let cause = client.inner.borrow_mut().transport_error.take();
+        fail_everything(client, cause.unwrap_or_else(|| ClientError::from_connection(error)));
         return None;
     }
     client.set_state(ClientState::Reconnecting);
@@ -622,6 +631,7 @@ async fn reconnect(
             inner.connection = Connection::new(inner.options.engine, now);
             inner.last_activity = now;
             inner.transport_can_start_tls = transport.can_start_tls();
+            inner.transport_error = None;
         }
         let restorer = client.clone();
         runtime.spawn(Box::pin(async move { resync::restore(restorer).await }));

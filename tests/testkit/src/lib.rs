@@ -18,5 +18,5 @@ mod dovecot;
 pub mod pki;
 mod watchdog;
 
-pub use corpus::{Corpus, FolderSummary};
+pub use corpus::{Corpus, FolderSummary, GeneratedMessage, Kind};
 pub use dovecot::{Dovecot, DovecotBuilder, HarnessError, ServerInfo, User};

@@ -31,6 +31,10 @@ enum Command {
         /// Extra Dovecot configuration lines appended to the generated file.
         #[arg(long)]
         extra_config: Option<String>,
+        /// Also write what each generated message is (folder, UID, kind, subject,
+        /// sender, flags) as a JSON array to this file, for tests that check what a UI shows.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
     },
     /// Write a corpus as Maildir into DIR, for inspection or for another server.
     Corpus {
@@ -60,13 +64,49 @@ struct CorpusArgs {
 
 impl CorpusArgs {
     fn corpus(&self) -> Corpus {
-        let corpus = Corpus::new(self.seed, self.messages);
+        let mut corpus = Corpus::new(self.seed, self.messages);
         if self.no_large_attachment {
-            corpus.without_large_attachment()
-        } else {
-            corpus
+            corpus = corpus.without_large_attachment();
         }
+        if self.inbox_only {
+            corpus = corpus.inbox_only();
+        }
+        corpus
     }
+}
+
+/// One line of `--manifest`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ManifestEntry {
+    folder: &'static str,
+    uid: u32,
+    kind: webmail_testkit::Kind,
+    subject: String,
+    from_name: &'static str,
+    from_address: &'static str,
+    flags: Vec<&'static str>,
+    date: i64,
+    size: usize,
+}
+
+fn write_manifest(corpus: &Corpus, path: &std::path::Path) -> Result<(), String> {
+    let entries: Vec<ManifestEntry> = corpus
+        .messages()
+        .map(|message| ManifestEntry {
+            folder: message.folder,
+            uid: message.uid,
+            kind: message.kind,
+            subject: message.subject,
+            from_name: message.from_name,
+            from_address: message.from_address,
+            flags: message.flags,
+            date: message.date,
+            size: message.raw.len(),
+        })
+        .collect();
+    let json = serde_json::to_vec(&entries).map_err(|error| error.to_string())?;
+    std::fs::write(path, json).map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
 fn parse_user(text: &str) -> Result<User, String> {
@@ -90,7 +130,11 @@ fn run(cli: Cli) -> Result<(), String> {
             corpus,
             users,
             extra_config,
+            manifest,
         } => {
+            if let Some(path) = &manifest {
+                write_manifest(&corpus.corpus(), path)?;
+            }
             let mut builder = Dovecot::builder();
             if !users.is_empty() {
                 builder = builder.users(users);

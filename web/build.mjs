@@ -1,0 +1,45 @@
+// Builds the UI into web/dist/: the bundled <webmail-app> (webmail-app.js),
+// the page, and the wasm package from web/pkg/ (scripts/build-wasm.sh makes it).
+// Prints gzip sizes of everything a first load fetches.
+import { build } from "esbuild";
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const WEB = path.dirname(fileURLToPath(import.meta.url));
+const DIST = path.join(WEB, "dist");
+const PKG = path.join(WEB, "pkg");
+
+if (!existsSync(path.join(PKG, "client_wasm_bg.wasm"))) {
+  console.error("build-web: web/pkg/ is missing; run scripts/build-wasm.sh first");
+  process.exit(1);
+}
+rmSync(DIST, { recursive: true, force: true });
+mkdirSync(DIST, { recursive: true });
+
+await build({
+  entryPoints: [path.join(WEB, "src/main.js")],
+  bundle: true,
+  format: "esm",
+  target: ["chrome111", "firefox115", "safari16.4"],
+  minify: true,
+  legalComments: "eof",
+  sourcemap: "linked",
+  loader: { ".css": "text" },
+  outfile: path.join(DIST, "webmail-app.js"),
+  logLevel: "warning",
+});
+cpSync(path.join(WEB, "index.html"), path.join(DIST, "index.html"));
+cpSync(path.join(WEB, "favicon.svg"), path.join(DIST, "favicon.svg"));
+cpSync(PKG, path.join(DIST, "pkg"), { recursive: true });
+
+const firstLoad = ["index.html", "webmail-app.js", "pkg/client_wasm_bg.wasm", "favicon.svg"];
+let total = 0;
+for (const file of firstLoad) {
+  const bytes = readFileSync(path.join(DIST, file));
+  const gzip = gzipSync(bytes, { level: 9 }).length;
+  total += gzip;
+  console.log(`build-web: ${file.padEnd(24)} ${String(statSync(path.join(DIST, file)).size).padStart(8)} bytes, ${String(gzip).padStart(7)} gzip`);
+}
+console.log(`build-web: first load ${total} bytes gzip (${(total / 1024).toFixed(1)} KiB)`);

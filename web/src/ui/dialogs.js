@@ -1,0 +1,223 @@
+// Modal dialogs (confirm, ask for a name, shortcuts, message source) and popup
+// menus, all inside the app's shadow root. Each returns a promise.
+
+import { h } from "./dom.js";
+
+/** The element dialogs and menus are added to (set once by the app). */
+let layer = /** @type {HTMLElement | null} */ (null);
+
+/** @param {HTMLElement} element */
+export function setLayer(element) {
+  layer = element;
+}
+
+/**
+ * Shows a modal `<dialog>` built by `build(close)`; resolves with what `close` got.
+ * @template T
+ * @param {string} label
+ * @param {(close: (value: T) => void) => Node[]} build
+ * @param {T} dismissed the value when closed with Escape
+ * @returns {Promise<T>}
+ */
+function modal(label, build, dismissed) {
+  return new Promise((resolve) => {
+    const returnFocus = /** @type {HTMLElement | null} */ (layer?.getRootNode() instanceof ShadowRoot ? layer.getRootNode().activeElement : null);
+    let result = dismissed;
+    const dialog = /** @type {HTMLDialogElement} */ (h("dialog", { class: "dialog", "aria-label": label }));
+    const close = (value) => {
+      result = value;
+      dialog.close();
+    };
+    dialog.append(...build(close));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      returnFocus?.focus();
+      resolve(result);
+    });
+    dialog.addEventListener("keydown", (event) => event.stopPropagation());
+    (layer ?? document.body).append(dialog);
+    dialog.showModal();
+  });
+}
+
+/**
+ * Asks to confirm something that cannot be undone.
+ * @param {{title: string, text: string, confirm: string}} options
+ * @returns {Promise<boolean>}
+ */
+export function confirmDialog({ title, text, confirm }) {
+  return modal(
+    title,
+    (close) => [
+      h("h2", null, title),
+      h("p", null, text),
+      h(
+        "div",
+        { class: "dialog-actions" },
+        h("button", { type: "button", onclick: () => close(false), autofocus: true }, "Cancel"),
+        h("button", { type: "button", class: "danger", onclick: () => close(true) }, confirm),
+      ),
+    ],
+    false,
+  );
+}
+
+/**
+ * Asks for a name, checking it with `validate` (returns an error or null).
+ * @param {{title: string, label: string, value?: string, confirm: string, validate: (value: string) => string | null,
+ *   choices?: {label: string, options: {value: string, label: string}[]}}} options
+ * @returns {Promise<{value: string, choice: string} | null>}
+ */
+export function nameDialog({ title, label, value = "", confirm, validate, choices }) {
+  return modal(
+    title,
+    (close) => {
+      const input = /** @type {HTMLInputElement} */ (h("input", { id: "dialog-name", value, autocomplete: "off", autofocus: true }));
+      const select = choices
+        ? /** @type {HTMLSelectElement} */ (h("select", { id: "dialog-choice" }, choices.options.map((option) => h("option", { value: option.value }, option.label))))
+        : null;
+      const error = h("p", { class: "dialog-error", role: "alert" });
+      const submit = (event) => {
+        event.preventDefault();
+        const problem = validate(input.value);
+        if (problem) {
+          error.textContent = problem;
+          input.focus();
+          return;
+        }
+        close({ value: input.value.trim(), choice: select?.value ?? "" });
+      };
+      return [
+        h(
+          "form",
+          { onsubmit: submit },
+          h("h2", null, title),
+          h("div", { class: "field" }, h("label", { for: "dialog-name" }, label), input),
+          select && choices ? h("div", { class: "field" }, h("label", { for: "dialog-choice" }, choices.label), select) : null,
+          error,
+          h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: () => close(null) }, "Cancel"), h("button", { type: "submit", class: "primary" }, confirm)),
+        ),
+      ];
+    },
+    null,
+  );
+}
+
+/**
+ * The keyboard shortcuts.
+ * @param {[string, string][]} shortcuts keys and what they do
+ */
+export function shortcutsDialog(shortcuts) {
+  return modal(
+    "Keyboard shortcuts",
+    (close) => [
+      h("h2", null, "Keyboard shortcuts"),
+      h("dl", { class: "shortcuts" }, shortcuts.map(([keys, what]) => h("div", null, h("dt", null, keys.split(" ").map((key) => h("kbd", null, key))), h("dd", null, what)))),
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "primary", onclick: () => close(undefined), autofocus: true }, "Close")),
+    ],
+    undefined,
+  );
+}
+
+/**
+ * A message's raw source; very large messages are shown in part.
+ * @param {string} title
+ * @param {Uint8Array} raw
+ * @param {() => void} download
+ */
+export function sourceDialog(title, raw, download) {
+  const LIMIT = 512 * 1024;
+  const shown = new TextDecoder("utf-8", { fatal: false }).decode(raw.subarray(0, LIMIT));
+  return modal(
+    "Message source",
+    (close) => [
+      h("h2", null, "Message source"),
+      h("p", { class: "muted" }, title, raw.length > LIMIT ? ` — showing the first ${Math.round(LIMIT / 1024)} KB of ${Math.round(raw.length / 1024)} KB` : ""),
+      h("pre", { class: "source", tabindex: "0" }, shown),
+      h(
+        "div",
+        { class: "dialog-actions" },
+        h("button", { type: "button", onclick: download }, "Download .eml"),
+        h("button", { type: "button", class: "primary", onclick: () => close(undefined), autofocus: true }, "Close"),
+      ),
+    ],
+    undefined,
+  );
+}
+
+/**
+ * @typedef {{label: string, action: () => void, disabled?: boolean, depth?: number, danger?: boolean}} MenuItem
+ */
+
+/**
+ * A popup menu at a point or under an element; arrows move, Enter picks, Escape closes.
+ * @param {{x: number, y: number} | HTMLElement} at
+ * @param {MenuItem[]} items
+ * @param {string} label
+ */
+export function openMenu(at, items, label) {
+  closeMenus();
+  const returnFocus = at instanceof HTMLElement ? at : null;
+  const menu = h("div", { class: "menu", role: "menu", "aria-label": label });
+  const buttons = items.map((item) =>
+    h(
+      "button",
+      {
+        type: "button",
+        role: "menuitem",
+        tabindex: "-1",
+        disabled: item.disabled,
+        class: item.danger ? "danger" : null,
+        style: { paddingInlineStart: `${0.75 + (item.depth ?? 0) * 0.9}rem` },
+        onclick: () => {
+          close();
+          item.action();
+        },
+      },
+      item.label,
+    ),
+  );
+  menu.append(...buttons);
+  const enabled = buttons.filter((button) => !button.hasAttribute("disabled"));
+  const close = () => {
+    menu.remove();
+    document.removeEventListener("pointerdown", outside, true);
+    if (closeOpenMenu === close) closeOpenMenu = null;
+  };
+  closeOpenMenu = close;
+  const outside = (event) => {
+    if (!event.composedPath().includes(menu)) {
+      close();
+    }
+  };
+  menu.addEventListener("keydown", (event) => {
+    const index = enabled.indexOf(/** @type {HTMLButtonElement} */ (event.target));
+    if (event.key === "ArrowDown") enabled[(index + 1) % enabled.length]?.focus();
+    else if (event.key === "ArrowUp") enabled[(index - 1 + enabled.length) % enabled.length]?.focus();
+    else if (event.key === "Home") enabled[0]?.focus();
+    else if (event.key === "End") enabled[enabled.length - 1]?.focus();
+    else if (event.key === "Escape" || event.key === "Tab") {
+      close();
+      returnFocus?.focus();
+    } else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
+  (layer ?? document.body).append(menu);
+  const box = at instanceof HTMLElement ? at.getBoundingClientRect() : { left: at.x, bottom: at.y };
+  const width = menu.offsetWidth;
+  const height = menu.offsetHeight;
+  menu.style.left = `${Math.max(4, Math.min(box.left, window.innerWidth - width - 4))}px`;
+  menu.style.top = `${Math.max(4, Math.min(box.bottom + 2, window.innerHeight - height - 4))}px`;
+  document.addEventListener("pointerdown", outside, true);
+  enabled[0]?.focus();
+  return close;
+}
+
+/** The open menu's close function. */
+let closeOpenMenu = /** @type {(() => void) | null} */ (null);
+
+/** Closes the open menu, if any. */
+export function closeMenus() {
+  closeOpenMenu?.();
+}
