@@ -4,17 +4,9 @@ import { existsSync } from "node:fs";
 
 const DOVEADM = ["/usr/bin/doveadm", "/usr/sbin/doveadm"].find((path) => existsSync(path)) || "doveadm";
 
-/** UIDs in `mailbox` matching a doveadm search query (e.g. "all", "seen", "deleted"). */
+/** UIDs in `mailbox` matching a doveadm search query (e.g. "all", "seen", "deleted"), sorted. */
 export function serverUids(server, mailbox, query = "all") {
-  const output = execFileSync(DOVEADM, ["-c", server.config_file, "search", "-u", server.users[0].username, "mailbox", mailbox, ...query.split(" ")], {
-    encoding: "utf8",
-  });
-  return output
-    .trim()
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => Number(line.trim().split(/\s+/)[1]))
-    .sort((a, b) => a - b);
+  return serverSearch(server, mailbox, query.split(" ")).sort((a, b) => a - b);
 }
 
 /** Flags of one message as the server holds them. */
@@ -30,4 +22,24 @@ export function serverFlags(server, mailbox, uid) {
 /** Delivers a raw message into a mailbox as another client would (doveadm save). */
 export function saveMessage(server, mailbox, raw, user = server.users[0].username) {
   execFileSync(DOVEADM, ["-c", server.config_file, "save", "-u", user, "-m", mailbox], { input: raw });
+}
+
+/** UIDs in `mailbox` matching doveadm search arguments given as a list, e.g. ["subject", "Hello world"]. */
+export function serverSearch(server, mailbox, args) {
+  const output = execFileSync(DOVEADM, ["-c", server.config_file, "search", "-u", server.users[0].username, "mailbox", mailbox, ...args], {
+    encoding: "utf8",
+  });
+  return output
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => Number(line.trim().split(/\s+/)[1]));
+}
+
+/** The first user's folder names, as the server lists them. */
+export function serverMailboxes(server) {
+  return execFileSync(DOVEADM, ["-c", server.config_file, "mailbox", "list", "-u", server.users[0].username], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
 }

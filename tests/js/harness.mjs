@@ -19,7 +19,7 @@ const TESTKIT = path.join(ROOT, "target/debug/testkit");
  * @returns {Promise<{host: string, imap_port: number, imaps_port: number, ca_file: string, config_file: string,
  *   users: {username: string, password: string}[], folders: {name: string, messages: number, unseen: number}[],
  *   manifest?: {folder: string, uid: number, kind: string | Record<string, string>, subject: string, fromName: string,
- *   fromAddress: string, flags: string[], date: number, size: number}[], stop: () => Promise<void>}>}
+ *   fromAddress: string, flags: string[], date: number, size: number, messageId: string}[], stop: () => Promise<void>}>}
  */
 export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, inboxOnly = false, extraConfig, manifest = false } = {}) {
   const args = ["dovecot", "--messages", String(messages), "--seed", String(seed)];

@@ -9,9 +9,8 @@
 const MARK =
   "console.log('HOSTILE-RAN');try{parent.__hostile=1;top.__hostile=1;top.document.title='HOSTILE'}catch(e){};alert('HOSTILE');fetch('TRACKER/script-ran')";
 
-/** The payload as inline script text. */
+/** The payload as inline script text and as an attribute value (it has no double quotes). */
 const run = MARK;
-/** The payload as an attribute value (no double quotes inside). */
 const attr = MARK;
 
 const PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
@@ -75,14 +74,14 @@ const HTML = [
 
 /**
  * Messages whose trick is in the headers or the text part rather than HTML.
- * Each is [trick, headers, content type, body].
- * @type {[string, string[], string, string][]}
+ * Each is [trick, headers for the message's subject prefix, content type, body].
+ * @type {[string, (prefix: string) => string[], string, string][]}
  */
 const OTHER = [
   [
     "encoded-word script in subject and name",
-    [
-      `Subject: =?UTF-8?B?${Buffer.from(`Hostile NN: <script>${run}</script>`).toString("base64")}?=`,
+    (prefix) => [
+      `Subject: =?UTF-8?B?${Buffer.from(`${prefix}: <script>${run}</script>`).toString("base64")}?=`,
       `From: =?UTF-8?Q?=3Cimg_src=3Dx_onerror=3Dalert=281=29=3E?= <evil@example.org>`,
     ],
     "text/plain; charset=utf-8",
@@ -90,7 +89,7 @@ const OTHER = [
   ],
   [
     "html in a text/plain part",
-    [],
+    () => [],
     "text/plain; charset=utf-8",
     `<script>${run}</script>\njavascript:alert(1)\n<img src="TRACKER/plain.png">\nhttps://example.org/ok`,
   ],
@@ -105,7 +104,7 @@ export function hostileMessages(tracker) {
   const host = new URL(tracker).host;
   const fill = (text) => text.replaceAll("TRACKERHOST", host).replaceAll("TRACKER", tracker);
   const all = [
-    ...HTML.map(([trick, html]) => ({ trick, headers: [], type: "text/html; charset=utf-8", body: `<!doctype html><html><head><title>t</title></head><body>${html}</body></html>` })),
+    ...HTML.map(([trick, html]) => ({ trick, headers: () => [], type: "text/html; charset=utf-8", body: `<!doctype html><html><head><title>t</title></head><body>${html}</body></html>` })),
     ...OTHER.map(([trick, headers, type, body]) => ({ trick, headers, type, body })),
   ];
   const start = Date.UTC(2026, 9, 1, 12, 0, 0);
@@ -113,7 +112,7 @@ export function hostileMessages(tracker) {
     const number = String(index + 1).padStart(2, "0");
     const subject = `Hostile ${number}: ${message.trick}`;
     const date = new Date(start - index * 60_000).toUTCString().replace("GMT", "+0000");
-    const custom = message.headers.map((header) => fill(header.replace("Hostile NN", `Hostile ${number}`)));
+    const custom = message.headers(`Hostile ${number}`).map(fill);
     const headers = [
       custom.some((header) => header.startsWith("From:")) ? null : "From: Mallory <mallory@evil.example>",
       "To: Alice <alice@example.org>",
@@ -125,6 +124,7 @@ export function hostileMessages(tracker) {
       "Content-Transfer-Encoding: 8bit",
       ...custom,
     ].filter(Boolean);
-    return { subject: message.headers.some((h) => h.startsWith("Subject:")) ? `Hostile ${number}: <script>${run}</script>` : subject, trick: message.trick, raw: `${headers.join("\r\n")}\r\n\r\n${fill(message.body).replace(/\r?\n/g, "\r\n")}\r\n` };
+    const encodedSubject = custom.some((header) => header.startsWith("Subject:"));
+    return { subject: encodedSubject ? `Hostile ${number}: <script>${run}</script>` : subject, trick: message.trick, raw: `${headers.join("\r\n")}\r\n\r\n${fill(message.body).replace(/\r?\n/g, "\r\n")}\r\n` };
   });
 }

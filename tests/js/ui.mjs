@@ -1,6 +1,7 @@
 // The webmail UI under test: a real Dovecot, the real bridge serving web/dist,
 // and a real headless Chromium showing the page. `close()` stops all of them,
 // in order, even after a failure.
+import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { startDovecot, ROOT } from "./harness.mjs";
@@ -60,13 +61,50 @@ export async function startWebmail({
         await page.getByLabel("Username").fill(username);
         await page.getByLabel("Password").fill(password);
         await page.getByRole("button", { name: "Sign in" }).click();
-        await page.getByRole("tree", { name: "Folders" }).waitFor();
+        await page.getByRole("tree", { name: "Folders", includeHidden: true }).waitFor({ state: "attached" });
         await waitForRows(page);
       },
     };
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * Chromium reports the page's Content-Security-Policy refusing inline handlers
+ * and `<base>` even while DOMPurify parses hostile HTML in an inert document:
+ * these lines say something was blocked, never that it ran.
+ */
+export const CSP_REFUSAL = /^(Executing inline event handler violates|Setting the document's base URI to .* violates) the following Content Security Policy directive/;
+
+/**
+ * Runs `body` with a started (and, unless `signIn: false`, signed-in) webmail;
+ * checks the page logged no errors (other than `allowedErrors`); stops
+ * everything even when the body fails.
+ * @param {Parameters<typeof startWebmail>[0] & {signIn?: boolean, allowedErrors?: RegExp}} options
+ * @param {(env: Awaited<ReturnType<typeof startWebmail>>) => Promise<void>} body
+ */
+export async function withWebmail({ signIn = true, allowedErrors, ...options }, body) {
+  const env = await startWebmail(options);
+  try {
+    if (signIn) await env.signIn();
+    await body(env);
+    const errors = env.page.consoleErrors.filter((line) => !allowedErrors?.test(line));
+    assert.deepEqual(errors, [], "the page logged errors");
+  } finally {
+    await env.close();
+  }
+}
+
+/** Waits for `check` (sync or async) to hold, e.g. a server-side effect of a UI action. */
+export async function eventually(check, what, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -141,23 +179,29 @@ export async function openMessage(page, subject) {
  * Needs the summaries: scrolls a page at a time and waits for each page to load.
  */
 export async function revealRow(page, subject) {
-  const found = await page.evaluate(async (subject) => {
-    const app = document.querySelector("webmail-app");
-    const list = app.core.list;
-    const scroller = app.shadowRoot.querySelector("[role=grid]");
-    for (let index = 0; index < list.length; index += 20) {
-      await list.ensureRange(index, index + 20);
-      for (let at = index; at < Math.min(index + 20, list.length); at += 1) {
-        const summary = list.summary(list.uids[at]);
-        if (summary?.envelope.subject === subject) {
-          scroller.scrollTop = Math.max(0, at * 60 - 60);
-          return true;
+  // The list may still be reloading after an action: look again until it has settled.
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const found = await page.evaluate(async (subject) => {
+      const app = document.querySelector("webmail-app");
+      const list = app.core.list;
+      if (list.loading) return false;
+      const scroller = app.shadowRoot.querySelector("[role=grid]");
+      for (let index = 0; index < list.length; index += 20) {
+        await list.ensureRange(index, index + 20);
+        for (let at = index; at < Math.min(index + 20, list.length); at += 1) {
+          if (list.summary(list.uids[at])?.envelope.subject === subject) {
+            scroller.scrollTop = Math.max(0, at * 60 - 60);
+            return true;
+          }
         }
       }
-    }
-    return false;
-  }, subject);
-  if (!found) throw new Error(`no message with subject “${subject}” in the list`);
+      return false;
+    }, subject);
+    if (found) break;
+    if (Date.now() > deadline) throw new Error(`no message with subject “${subject}” in the list`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   await row(page, subject).first().waitFor();
 }
 

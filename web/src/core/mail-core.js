@@ -7,7 +7,7 @@ import { MessageList } from "./message-list.js";
 import { Selection } from "./selection.js";
 import { addressName } from "./format.js";
 
-/** How often counts of folders other than the open one are refreshed (IDLE covers the open one). */
+/** How often counts of folders other than the open one are refreshed by default (IDLE covers the open one). */
 const COUNTS_INTERVAL_MS = 30_000;
 /** Live changes are batched this long before the list and counts are refreshed. */
 const SETTLE_MS = 150;
@@ -25,8 +25,11 @@ const SETTLE_MS = 150;
  * screen readers), `unread` (detail: INBOX unseen count).
  */
 export class MailCore extends EventTarget {
-  /** @param {ImapClient} client a signed-in client */
-  constructor(client) {
+  /**
+   * @param {ImapClient} client a signed-in client
+   * @param {{countsIntervalMs?: number}} [options]
+   */
+  constructor(client, { countsIntervalMs = COUNTS_INTERVAL_MS } = {}) {
     super();
     this.client = client;
     /** @type {import("./folders.js").FolderNode[]} */
@@ -54,7 +57,7 @@ export class MailCore extends EventTarget {
       ["uidvalidity", (event) => event.mailbox === this.list.path && this.reopen()],
     ];
     for (const [type, handler] of this.listeners) client.addEventListener(type, handler);
-    this.poll = setInterval(() => this.refreshFolders().catch(() => {}), COUNTS_INTERVAL_MS);
+    this.poll = setInterval(() => this.refreshFolders().catch(() => {}), countsIntervalMs);
   }
 
   /** Stops timers and listeners and logs out. */

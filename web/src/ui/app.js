@@ -45,7 +45,8 @@ const SEARCH_FIELDS = [
  * Attributes: `bridge` (the bridge's WebSocket URL; default: `/ws` of this
  * page's origin), `upstream` (a configured server; hides the server choice),
  * `wasm` (URL of `client_wasm_bg.wasm`; default: next to this script),
- * `manage-title` (put the unread count in the tab title).
+ * `manage-title` (put the unread count in the tab title), `refresh-seconds`
+ * (how often counts of folders other than the open one are refreshed; default 30).
  *
  * Events: `unreadchange` (detail: unread messages in Inbox), `signedin`, `signedout`.
  */
@@ -103,7 +104,12 @@ export class WebmailApp extends HTMLElement {
       h("select", { "aria-label": "Sort by", onchange: () => this.sortChanged() }, SORTS.map(([value, label]) => h("option", { value }, label)))
     );
     this.orderButton = h("button", { type: "button", class: "ghost", "aria-label": "Newest first", "aria-pressed": "true", onclick: () => this.orderToggled() }, icon(ICONS.sort));
-    this.threadButton = h("button", { type: "button", class: "ghost", "aria-pressed": "false", onclick: () => this.threadToggled() }, icon(ICONS.thread), "Conversations");
+    this.threadButton = h(
+      "button",
+      { type: "button", class: "ghost", "aria-label": "Conversations", title: "Conversations", "aria-pressed": "false", onclick: () => this.threadToggled() },
+      icon(ICONS.thread),
+      h("span", { class: "label" }, "Conversations"),
+    );
     this.folderTitle = h("h2", { class: "folder-title" });
     this.folderCount = h("span", { class: "folder-count" });
     this.progress = h("div", { class: "progress", role: "progressbar", "aria-label": "Loading messages", hidden: true });
@@ -138,8 +144,8 @@ export class WebmailApp extends HTMLElement {
           this.searchInput,
           this.searchField,
         ),
-        h("button", { type: "button", class: "ghost", "aria-label": "Keyboard shortcuts", onclick: () => this.command("help") }, icon(ICONS.keyboard)),
-        h("button", { type: "button", class: "ghost", onclick: () => this.signOut() }, icon(ICONS.signout), h("span", { class: "label" }, "Sign out")),
+        h("button", { type: "button", class: "ghost shortcuts-button", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts", onclick: () => this.command("help") }, icon(ICONS.keyboard)),
+        h("button", { type: "button", class: "ghost", "aria-label": "Sign out", title: "Sign out", onclick: () => this.signOut() }, icon(ICONS.signout), h("span", { class: "label" }, "Sign out")),
       ),
       this.banner,
       h("div", { class: "toolbar", role: "toolbar", "aria-label": "Message actions" }, Object.values(this.actionButtons), this.selectionCount),
@@ -242,7 +248,8 @@ export class WebmailApp extends HTMLElement {
       if (details.remember) writeStorage(USERNAME_KEY, details.username);
       else removeStorage(USERNAME_KEY);
       this.signInForm.reset();
-      await this.start(new MailCore(client));
+      const refresh = Number(this.getAttribute("refresh-seconds"));
+      await this.start(new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {}));
     } catch (error) {
       this.signInForm.setBusy(false);
       this.signInForm.showError(signInMessage(/** @type {any} */ (error)));

@@ -341,7 +341,8 @@ async fn idle_memory(endpoint: &Endpoint, target: SocketAddr, relay: u32, count:
     for link in &mut links {
         link.send(b"I").await;
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // Forking relays start a process per connection (websockify takes ~100 ms each).
+    let deadline = Instant::now() + Duration::from_secs(60).max(Duration::from_millis(250) * count as u32);
     while open_count(target).await < baseline_open + count {
         if Instant::now() > deadline {
             return Err(format!(

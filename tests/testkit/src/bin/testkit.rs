@@ -32,7 +32,7 @@ enum Command {
         #[arg(long)]
         extra_config: Option<String>,
         /// Also write what each generated message is (folder, UID, kind, subject,
-        /// sender, flags) as a JSON array to this file, for tests that check what a UI shows.
+        /// sender, flags, Message-ID) as a JSON array to this file, for tests that check what a UI shows.
         #[arg(long)]
         manifest: Option<PathBuf>,
     },
@@ -88,6 +88,7 @@ struct ManifestEntry {
     flags: Vec<&'static str>,
     date: i64,
     size: usize,
+    message_id: String,
 }
 
 fn write_manifest(corpus: &Corpus, path: &std::path::Path) -> Result<(), String> {
@@ -103,6 +104,7 @@ fn write_manifest(corpus: &Corpus, path: &std::path::Path) -> Result<(), String>
             flags: message.flags,
             date: message.date,
             size: message.raw.len(),
+            message_id: message.message_id,
         })
         .collect();
     let json = serde_json::to_vec(&entries).map_err(|error| error.to_string())?;
