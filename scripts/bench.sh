@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark harnesses and prints their tables (for the README).
 #
-#   scripts/bench.sh [parser|bridge|all]      default: all
+#   scripts/bench.sh [parser|bridge|ui|all]      default: all
 #
 # Benchmarks print figures and ratios against peers measured in the same run;
 # they are never timed assertions. Environment: BENCH_MESSAGES (default 50000).
@@ -21,13 +21,22 @@ bench_parser() {
   node tests/bench/parse.mjs "$capture" "$OUT/pkg" "$ROOT/target/release/bench-parse" 5
 }
 
+# The UI in Chromium on a 100,000-message INBOX (BENCH_UI_MESSAGES); needs `make build`.
+bench_ui() {
+  cargo build --release -q -p webmail-bridge -p webmail-testkit
+  WEBMAIL_BIN_PROFILE=release node tests/bench/ui.mjs --messages "${BENCH_UI_MESSAGES:-100000}"
+}
+
 case "$WHAT" in
   parser) bench_parser ;;
   bridge) scripts/bench-bridge.sh ;;
+  ui) bench_ui ;;
   all)
     bench_parser
     echo
     scripts/bench-bridge.sh
+    echo
+    bench_ui
     ;;
-  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, all)" >&2; exit 2 ;;
 esac

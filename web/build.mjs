@@ -2,8 +2,8 @@
 // the page, and the wasm package from web/pkg/ (scripts/build-wasm.sh makes it).
 // Prints gzip sizes of everything a first load fetches.
 import { build } from "esbuild";
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, existsSync, writeFileSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -34,12 +34,29 @@ cpSync(path.join(WEB, "index.html"), path.join(DIST, "index.html"));
 cpSync(path.join(WEB, "favicon.svg"), path.join(DIST, "favicon.svg"));
 cpSync(PKG, path.join(DIST, "pkg"), { recursive: true });
 
+// Precompressed copies at the highest levels: the bridge serves them as they
+// are (no compression work per request), brotli to browsers that take it.
+const COMPRESSIBLE = /\.(html|js|mjs|wasm|svg|css|map|json|ts)$/;
+const compress = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) compress(file);
+    else if (COMPRESSIBLE.test(name)) {
+      const bytes = readFileSync(file);
+      writeFileSync(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+      writeFileSync(`${file}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }));
+    }
+  }
+};
+compress(DIST);
+
 const firstLoad = ["index.html", "webmail-app.js", "pkg/client_wasm_bg.wasm", "favicon.svg"];
 let total = 0;
+let totalBr = 0;
 for (const file of firstLoad) {
-  const bytes = readFileSync(path.join(DIST, file));
-  const gzip = gzipSync(bytes, { level: 9 }).length;
-  total += gzip;
-  console.log(`build-web: ${file.padEnd(24)} ${String(statSync(path.join(DIST, file)).size).padStart(8)} bytes, ${String(gzip).padStart(7)} gzip`);
+  const size = (suffix) => statSync(path.join(DIST, file + suffix)).size;
+  total += size(".gz");
+  totalBr += size(".br");
+  console.log(`build-web: ${file.padEnd(24)} ${String(size("")).padStart(8)} bytes, ${String(size(".gz")).padStart(7)} gzip, ${String(size(".br")).padStart(7)} brotli`);
 }
-console.log(`build-web: first load ${total} bytes gzip (${(total / 1024).toFixed(1)} KiB)`);
+console.log(`build-web: first load ${total} bytes gzip (${(total / 1024).toFixed(1)} KiB), ${totalBr} brotli (${(totalBr / 1024).toFixed(1)} KiB)`);

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::config::TlsMode;
+use crate::session::origin_allowed;
 
 /// The UI's Content-Security-Policy unless the operator sets one.
 ///
@@ -94,6 +95,25 @@ pub async fn static_headers(State(state): State<AppState>, request: Request, nex
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// Lets pages on other allowed origins load the UI's files and the server list:
+/// an app that embeds `<webmail-app>` loads `webmail-app.js` as a module script
+/// and the wasm with `fetch`, both of which need CORS. Only origins that may also
+/// open the WebSocket get the header; no credentials are involved.
+pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|_| origin_allowed(request.headers(), &state.config().allowed_origins))
+        .cloned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("origin"));
+    if let Some(origin) = origin {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
     response
 }
 

@@ -154,11 +154,20 @@ pub fn app(state: AppState) -> Router {
         .route("/ws", get(session::upgrade))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
-        .route("/api/upstreams", get(http::upstreams));
+        .route(
+            "/api/upstreams",
+            get(http::upstreams).layer(middleware::from_fn_with_state(state.clone(), http::cors)),
+        );
     if let Some(root) = &state.config().web_root {
         let files = Router::new()
-            .fallback_service(ServeDir::new(root).append_index_html_on_directories(true))
+            .fallback_service(
+                ServeDir::new(root)
+                    .append_index_html_on_directories(true)
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            )
             .layer(middleware::from_fn_with_state(state.clone(), http::static_headers))
+            .layer(middleware::from_fn_with_state(state.clone(), http::cors))
             .layer(CompressionLayer::new());
         router = router.merge(files);
     }

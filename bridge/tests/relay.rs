@@ -376,13 +376,23 @@ async fn static_files_health_and_metrics() {
     );
     assert!(lower.contains("x-content-type-options: nosniff"));
     assert!(lower.contains("cache-control: no-cache"));
-    let (head, _) = http_get(bridge.addr, "/pkg/client_wasm_bg.wasm").await;
-    if head.starts_with("HTTP/1.1 200") {
-        assert!(
-            head.to_ascii_lowercase().contains("content-type: application/wasm"),
-            "{head}"
-        );
-    }
+    // The wasm client, built by `make build`: served as the precompressed brotli
+    // file the build wrote, not compressed again per request.
+    let (head, _) = http_get_with(bridge.addr, "/pkg/client_wasm_bg.wasm", "Accept-Encoding: br, gzip\r\n").await;
+    let lower = head.to_ascii_lowercase();
+    assert!(head.starts_with("HTTP/1.1 200"), "run `make build` first: {head}");
+    assert!(lower.contains("content-type: application/wasm"), "{head}");
+    assert!(lower.contains("content-encoding: br"), "{head}");
+    let precompressed = std::fs::metadata(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../web/dist/pkg/client_wasm_bg.wasm.br"
+    ))
+    .expect("the build's .br file")
+    .len();
+    assert!(
+        lower.contains(&format!("content-length: {precompressed}\r\n")),
+        "{head}"
+    );
     let (head, _) = http_get(bridge.addr, "/no-such-file.js").await;
     assert!(head.starts_with("HTTP/1.1 404"), "{head}");
     let metrics = bridge.metrics().await;

@@ -312,6 +312,11 @@ fn select_then_unsolicited_changes_keep_the_model_true() {
     t.s("W2 OK [READ-WRITE] Select completed");
     t.completed(select).unwrap();
     assert_eq!(t.connection.state(), SessionState::Selected);
+    // The SELECT's own EXISTS is the mailbox's starting state, not new mail.
+    assert!(
+        t.take(|event| matches!(event, Event::Mailbox(_))).is_empty(),
+        "SELECT reported its EXISTS as a change"
+    );
     // FETCH by sequence number is a barrier: it went only after SELECT completed.
     t.c("W3 FETCH 1:* (UID)");
     t.s("* 1 FETCH (UID 10)");
@@ -368,6 +373,12 @@ fn idle_starts_when_quiet_and_ends_for_new_work() {
     t.s("* 4 EXISTS");
     t.s("W2 OK selected");
     t.connection.set_idle(true);
+    // Not at once: a page's next command usually follows within moments.
+    t.silent();
+    let delay = Config::default().idle_delay;
+    assert_eq!(t.connection.poll_timeout(), Some(t.now + delay));
+    t.now += delay;
+    t.connection.handle_timeout(t.now);
     t.c("W3 IDLE");
     t.s("+ idling");
     assert!(t.connection.is_idling());
@@ -384,6 +395,9 @@ fn idle_starts_when_quiet_and_ends_for_new_work() {
     t.s("W4 OK");
     t.completed(noop).unwrap();
     // Quiet again: back to IDLE.
+    t.silent();
+    t.now += delay;
+    t.connection.handle_timeout(t.now);
     t.c("W5 IDLE");
     t.s("+ idling");
     // Re-issued before the server's 30-minute limit.
@@ -392,6 +406,8 @@ fn idle_starts_when_quiet_and_ends_for_new_work() {
     t.connection.handle_timeout(t.now);
     t.c("DONE");
     t.s("W5 OK");
+    t.now += delay;
+    t.connection.handle_timeout(t.now);
     t.c("W6 IDLE");
 }
 

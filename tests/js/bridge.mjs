@@ -4,9 +4,9 @@ import { createInterface } from "node:readline";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ROOT } from "./harness.mjs";
+import { ROOT, PROFILE } from "./harness.mjs";
 
-const BRIDGE = path.join(ROOT, "target/debug/webmail-bridge");
+const BRIDGE = path.join(ROOT, "target", PROFILE, "webmail-bridge");
 
 /**
  * Writes `toml` (with `listen` set to port 0) and starts the bridge.

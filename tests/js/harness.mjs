@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const TESTKIT = path.join(ROOT, "target/debug/testkit");
+/** `WEBMAIL_BIN_PROFILE=release` runs the release binaries (the benchmarks do). */
+export const PROFILE = process.env.WEBMAIL_BIN_PROFILE || "debug";
+const TESTKIT = path.join(ROOT, "target", PROFILE, "testkit");
 
 /**
  * Starts a private Dovecot.

@@ -30,7 +30,7 @@ test("flags, delete with undo, delete for good, archive, move and copy", async (
     await eventually(() => serverFlags(server, "INBOX", unread.uid).includes("\\Seen"), "\\Seen after opening");
     await button("Mark as unread").click();
     await eventually(() => !serverFlags(server, "INBOX", unread.uid).includes("\\Seen"), "\\Seen removed");
-    assert.match(await row(page, unread.subject).getAttribute("aria-label"), /, unread,/);
+    await eventually(async () => /, unread,/.test(await row(page, unread.subject).getAttribute("aria-label")), "the row to say unread");
     await button("Mark as read").click();
     await eventually(() => serverFlags(server, "INBOX", unread.uid).includes("\\Seen"), "\\Seen again");
 
@@ -63,7 +63,7 @@ test("flags, delete with undo, delete for good, archive, move and copy", async (
     await row(page, moveA.subject).click();
     await revealRow(page, moveB.subject);
     await row(page, moveB.subject).click({ modifiers: ["Control"] });
-    assert.equal(await grid(page).locator('[role=row][aria-selected="true"]').count(), 2);
+    await eventually(async () => (await grid(page).locator('[role=row][aria-selected="true"]').count()) === 2, "two selected rows");
     await button("Move to").click();
     await page.getByRole("menu", { name: "Move to folder" }).getByRole("menuitem", { name: "Büro" }).click();
     await eventually(() => bySubject(server, "Projects/Büro", moveA.subject).length === 1 && bySubject(server, "Projects/Büro", moveB.subject).length === 1, "both in Büro");

@@ -58,7 +58,7 @@ test("the keyboard drives the list, the reader and the actions; focus stays visi
 
     // Shift+Down extends, Ctrl+A selects all.
     await page.keyboard.press("Shift+ArrowDown");
-    assert.equal(await grid(page).locator('[role=row][aria-selected="true"]').count(), 2);
+    await eventually(async () => (await grid(page).locator('[role=row][aria-selected="true"]').count()) === 2, "two selected rows");
     await page.keyboard.press("Control+a");
     await page.getByText(`${total - 2} selected`).waitFor();
 

@@ -41,7 +41,8 @@ export async function startWebmail({
       cleanups.unshift(() => proxy.close());
       upstream = `[[upstream]]\nname = "local"\naddress = "127.0.0.1:${proxy.port}"\ntls = "none"\n`;
     }
-    const bridge = await startBridge(`${upstream}\n${extraToml}`);
+    // Top-level keys first: after [[upstream]] they would belong to that table.
+    const bridge = await startBridge(`${extraToml}\n${upstream}`);
     cleanups.unshift(() => bridge.stop());
     const browser = await launchBrowser({ viewport, colorScheme, acceptDownloads: true });
     cleanups.unshift(() => browser.close());

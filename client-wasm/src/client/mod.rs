@@ -28,7 +28,7 @@ use futures_util::future::{Either, select};
 use futures_util::{FutureExt, StreamExt};
 
 pub use error::ClientError;
-pub use ops::{ProgressFn, SearchQuery, SetFlagsMode, SortOrder};
+pub use ops::{ProgressFn, SearchQuery, SetFlagsMode, SortOrder, SummaryOptions};
 pub use runtime::{Connector, LocalFuture, Runtime, Transport};
 
 use crate::engine::sasl::Mechanism;

@@ -31,10 +31,19 @@ pub enum SetFlagsMode {
 /// A display order for `messageUids`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SortOrder {
-    /// `date`, `arrival`, `from`, `to`, `subject` or `size`.
+    /// `date`, `arrival`, `uid`, `from`, `to`, `subject` or `size`. `uid` is the
+    /// order the server received the messages in, known since SELECT: it needs no
+    /// round trip, so a huge folder shows its newest mail at once.
     pub sort: Option<String>,
     /// Newest (or largest, or Z) first.
     pub reverse: bool,
+}
+
+/// What [`Client::fetch_summaries_with`] includes beyond the list columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SummaryOptions {
+    /// A short text preview of each message, where the server offers PREVIEW.
+    pub preview: bool,
 }
 
 /// A search as a page builds it; every given criterion must hold.
@@ -502,6 +511,14 @@ impl Client {
 
     /// UIDs of the selected mailbox in display order (SORT on the server when offered).
     pub async fn message_uids(&self, order: &SortOrder) -> Result<Vec<u32>, ClientError> {
+        if order.sort.as_deref() == Some("uid") {
+            let mut uids: Vec<u32> =
+                self.with_connection(|c| c.selected().map(|s| s.uids().collect()).unwrap_or_default());
+            if order.reverse {
+                uids.reverse();
+            }
+            return Ok(uids);
+        }
         let key = match order.sort.as_deref().unwrap_or("date") {
             "date" => SortKey::Date,
             "arrival" => SortKey::Arrival,
@@ -602,8 +619,18 @@ impl Client {
     }
 
     /// Rows for a message list, in the order asked; one round trip per 2,000 UIDs
-    /// (the commands are pipelined).
+    /// (the commands are pipelined). Without previews: see [`Client::fetch_summaries_with`].
     pub async fn fetch_summaries(&self, uids: &[u32]) -> Result<Vec<MessageSummary>, ClientError> {
+        self.fetch_summaries_with(uids, SummaryOptions::default()).await
+    }
+
+    /// [`Client::fetch_summaries`] with options: `preview` asks the server for a
+    /// text preview (PREVIEW), which costs it a read of each message's body.
+    pub async fn fetch_summaries_with(
+        &self,
+        uids: &[u32],
+        options: SummaryOptions,
+    ) -> Result<Vec<MessageSummary>, ClientError> {
         validate_uids(uids)?;
         if uids.is_empty() {
             return Ok(Vec::new());
@@ -616,7 +643,7 @@ impl Client {
             FetchItem::Envelope,
             FetchItem::BodyStructure,
         ];
-        if self.has_capability("PREVIEW") {
+        if options.preview && self.has_capability("PREVIEW") {
             items.push(FetchItem::Preview);
         }
         if self.has_capability("X-GM-EXT-1") {

@@ -62,6 +62,10 @@ pub struct Config {
     pub command_timeout: Millis,
     /// IDLE is re-issued after this long (RFC 2177: servers may drop it after 30 minutes).
     pub idle_refresh: Millis,
+    /// IDLE starts once the connection has been quiet this long, so a burst of
+    /// commands (a page opening a folder) does not pay an IDLE/DONE round trip
+    /// between each of them.
+    pub idle_delay: Millis,
 }
 
 impl Default for Config {
@@ -71,6 +75,7 @@ impl Default for Config {
             stall_timeout: 60_000,
             command_timeout: 120_000,
             idle_refresh: 28 * 60_000,
+            idle_delay: 300,
         }
     }
 }
@@ -327,6 +332,9 @@ impl Connection {
         if let Idle::Active(since) = self.idle {
             consider(since + self.config.idle_refresh);
         }
+        if self.may_idle() {
+            consider(self.last_input.max(self.last_output) + self.config.idle_delay);
+        }
         deadline
     }
 
@@ -489,16 +497,21 @@ impl Connection {
                 return;
             }
         }
-        if self.want_idle
-            && self.in_flight.is_empty()
-            && self.idle == Idle::Off
-            && matches!(self.state, SessionState::Selected | SessionState::Authenticated)
-            && self.capabilities.has("IDLE")
-        {
+        if self.may_idle() && self.now.saturating_sub(self.last_input.max(self.last_output)) >= self.config.idle_delay {
             self.queue_internal(Command::Idle);
             self.idle = Idle::Starting;
             self.pump();
         }
+    }
+
+    /// IDLE is wanted, possible, and nothing else is going on.
+    fn may_idle(&self) -> bool {
+        self.want_idle
+            && self.in_flight.is_empty()
+            && self.queue.is_empty()
+            && self.idle == Idle::Off
+            && matches!(self.state, SessionState::Selected | SessionState::Authenticated)
+            && self.capabilities.has("IDLE")
     }
 
     fn missing_capability(&self, command: &Command) -> Option<&'static str> {
@@ -809,12 +822,15 @@ impl Connection {
             .in_flight
             .iter()
             .position(|flight| flight.command.wants(&data, &flight.tag));
-        // Flags a command fetched on purpose are its result, not news.
+        // Flags a command fetched on purpose are its result, not news; and what a
+        // SELECT reports (its EXISTS, a QRESYNC's VANISHED) is the mailbox's
+        // starting state, not changes to announce.
+        let selecting = owner.is_some_and(|index| matches!(self.in_flight[index].command, Command::Select { .. }));
         let change = self
             .selected
             .as_mut()
             .and_then(|selected| selected.apply(&data, owner.is_none()));
-        if let Some(change) = change {
+        if let Some(change) = change.filter(|_| !selecting) {
             self.events.push_back(Event::Mailbox(change));
         }
         let owner = owner.and_then(|index| self.in_flight.get_mut(index));

@@ -6,7 +6,7 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::client::{ClientError, SearchQuery, SetFlagsMode, SortOrder};
+use crate::client::{ClientError, SearchQuery, SetFlagsMode, SortOrder, SummaryOptions};
 
 type Result<T> = std::result::Result<T, ClientError>;
 
@@ -139,6 +139,17 @@ pub(crate) fn sort_order(value: JsValue) -> Result<SortOrder> {
     Ok(SortOrder {
         sort: options.string("sort")?,
         reverse: options.boolean("reverse")?.unwrap_or(false),
+    })
+}
+
+/// `{ preview }`, or nothing.
+pub(crate) fn summary_options(value: JsValue) -> Result<SummaryOptions> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(SummaryOptions::default());
+    }
+    let options = Options::new(value, "summary options", &["preview"])?;
+    Ok(SummaryOptions {
+        preview: options.boolean("preview")?.unwrap_or(false),
     })
 }
 

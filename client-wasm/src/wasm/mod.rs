@@ -203,6 +203,7 @@ impl ImapClient {
     }
 
     /// Logs in with a user name and password.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn login(&self, user: String, password: String) -> Promise {
         let client = self.client.clone();
         promise(async move { client.login(&user, &password).await })
@@ -302,7 +303,8 @@ impl ImapClient {
         promise(async move { client.examine(&path).await })
     }
 
-    /// UIDs in display order: `{ sort: "date" | "arrival" | "from" | "to" | "subject" | "size", reverse }`.
+    /// UIDs in display order: `{ sort: "date" | "arrival" | "uid" | "from" | "to" | "subject" | "size", reverse }`;
+    /// `uid` (the order the server received them) needs no round trip.
     #[wasm_bindgen(js_name = messageUids, unchecked_return_type = "Promise<number[]>")]
     pub fn message_uids(
         &self,
@@ -332,13 +334,24 @@ impl ImapClient {
         })
     }
 
-    /// List rows for these UIDs, in the order given (one round trip).
+    /// List rows for these UIDs, in the order given (one round trip); `{ preview: true }`
+    /// adds a text preview where the server has PREVIEW (it costs the server a body read).
     #[wasm_bindgen(js_name = fetchSummaries, unchecked_return_type = "Promise<MessageSummary[]>")]
-    pub fn fetch_summaries(&self, #[wasm_bindgen(unchecked_param_type = "number[]")] uids: JsValue) -> Promise {
+    pub fn fetch_summaries(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number[]")] uids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "FetchSummariesOptions | undefined")] options: JsValue,
+    ) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
             let uids = input::uids(uids).map_err(rejected)?;
-            to_js(&client.fetch_summaries(&uids).await.map_err(|error| js_error(&error))?)
+            let options = input::summary_options(options).map_err(rejected)?;
+            to_js(
+                &client
+                    .fetch_summaries_with(&uids, options)
+                    .await
+                    .map_err(|error| js_error(&error))?,
+            )
         })
     }
 

@@ -106,6 +106,7 @@ export interface MessageSummary {
   internalDate: string | null;
   envelope: Envelope;
   hasAttachments: boolean;
+  /** With `{ preview: true }` on a server that has PREVIEW; null otherwise. */
   preview: string | null;
   /** Gmail labels, where the server has them. */
   labels: string[] | null;
@@ -155,11 +156,16 @@ export interface UidMap {
 }
 
 export interface SortOptions {
-  sort?: "date" | "arrival" | "from" | "to" | "subject" | "size";
+  sort?: "date" | "arrival" | "uid" | "from" | "to" | "subject" | "size";
   reverse?: boolean;
 }
 
 export interface ThreadOptions { algorithm?: "references" | "orderedsubject"; }
+
+export interface FetchSummariesOptions {
+  /** Ask for a text preview (PREVIEW); it costs the server a read of each body. */
+  preview?: boolean;
+}
 
 export interface FetchPartOptions { onProgress?: (loaded: number, total: number) => void; }
 

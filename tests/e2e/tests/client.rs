@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use client_wasm::client::native::{Security, TcpConnector, TokioRuntime, tls_config};
-use client_wasm::client::{Client, ClientError, ClientEvent, SearchQuery, SetFlagsMode, SortOrder};
+use client_wasm::client::{Client, ClientError, ClientEvent, SearchQuery, SetFlagsMode, SortOrder, SummaryOptions};
 use client_wasm::codec::types::Data;
 use client_wasm::engine::Command;
 use client_wasm::engine::sasl::{Mechanism, Secret};
@@ -145,28 +145,30 @@ fn select_sort_thread_and_summaries() {
         assert!(info.uid_validity > 0 && info.highest_modseq.is_some() && !info.read_only);
         assert!(info.permanent_flags.contains(&"\\*".to_owned()));
 
-        let newest_first = client
-            .message_uids(&SortOrder {
-                sort: Some("date".into()),
-                reverse: true,
-            })
-            .await
-            .unwrap();
+        let order = |sort: &'static str, reverse: bool| {
+            let client = &client;
+            async move {
+                let order = SortOrder {
+                    sort: Some(sort.into()),
+                    reverse,
+                };
+                client.message_uids(&order).await
+            }
+        };
+        let newest_first = order("date", true).await.unwrap();
         let mut by_date: Vec<&GeneratedMessage> = messages.iter().collect();
         by_date.sort_by_key(|m| std::cmp::Reverse(m.date));
         assert_eq!(newest_first, by_date.iter().map(|m| m.uid).collect::<Vec<_>>());
-        let by_size = client
-            .message_uids(&SortOrder {
-                sort: Some("size".into()),
-                reverse: false,
-            })
-            .await
-            .unwrap();
+        let by_size = order("size", false).await.unwrap();
         let sizes: Vec<usize> = by_size
             .iter()
             .map(|uid| messages.iter().find(|m| m.uid == *uid).unwrap().raw.len())
             .collect();
         assert!(sizes.windows(2).all(|pair| pair[0] <= pair[1]), "{sizes:?}");
+        let received_last_first = order("uid", true).await.unwrap();
+        let mut uids: Vec<u32> = messages.iter().map(|m| m.uid).collect();
+        uids.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(received_last_first, uids, "UID order, known since SELECT");
 
         let threads = client.threads("references").await.unwrap();
         let replies = messages.iter().filter(|m| m.subject.starts_with("Re: ")).count();
@@ -202,8 +204,13 @@ fn select_sort_thread_and_summaries() {
             );
             assert_eq!(summary.has_attachments, with_files, "{:?}", generated.kind);
             assert!(summary.internal_date.as_deref().is_some_and(|d| d.ends_with('Z')));
-            assert!(summary.preview.is_some(), "PREVIEW");
+            assert!(summary.preview.is_none(), "PREVIEW only when asked");
         }
+        let with_preview = client
+            .fetch_summaries_with(&first_uids, SummaryOptions { preview: true })
+            .await
+            .unwrap();
+        assert!(with_preview.iter().all(|summary| summary.preview.is_some()), "PREVIEW");
         assert_eq!(
             client.fetch_summaries(&[0]).await.unwrap_err().code(),
             "INVALID_ARGUMENT"

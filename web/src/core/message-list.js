@@ -10,7 +10,7 @@ const FETCH_BLOCK = 120;
 /**
  * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
  * @typedef {import("../../pkg/client_wasm.js").ThreadTree} ThreadTree
- * @typedef {{sort: "date" | "arrival" | "from" | "subject" | "size", reverse: boolean}} SortOrder
+ * @typedef {{sort: "uid" | "date" | "arrival" | "from" | "subject" | "size", reverse: boolean}} SortOrder
  */
 
 /**
@@ -48,7 +48,7 @@ export class MessageList extends EventTarget {
     /** @type {string | null} */
     this.path = null;
     /** @type {SortOrder} */
-    this.order = { sort: "date", reverse: true };
+    this.order = { sort: "uid", reverse: true };
     this.threaded = false;
     /** @type {import("../../pkg/client_wasm.js").SearchQuery | null} */
     this.query = null;

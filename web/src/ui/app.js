@@ -26,9 +26,10 @@ const FOLLOW_MS = 120;
 /** Narrower than this, one pane shows at a time. */
 const NARROW_PX = 700;
 
+/** "Received" (UID order) first: it is known from SELECT, so a huge folder shows at once. */
 const SORTS = [
+  ["uid", "Received"],
   ["date", "Date"],
-  ["arrival", "Arrival"],
   ["from", "Sender"],
   ["subject", "Subject"],
   ["size", "Size"],

@@ -14,8 +14,11 @@ export const ROW_HEIGHT = 60;
 const OVERSCAN = 8;
 /** Summaries are fetched this many rows beyond the viewport, so short scrolls find them ready. */
 const PREFETCH = 40;
-/** Fetching waits until scrolling pauses this long, so a fling does not queue fetches for rows already gone. */
+/** During a fling, fetching waits until scrolling pauses this long, so no fetches queue up for rows already gone. */
 const FETCH_DELAY_MS = 40;
+/** Slower than this many screens a second, rows are fetched while scrolling (at most every FETCH_EVERY_MS). */
+const STEADY_SCREENS_PER_SECOND = 8;
+const FETCH_EVERY_MS = 100;
 
 export class MessageGrid {
   constructor() {
@@ -50,6 +53,11 @@ export class MessageGrid {
     this.fetchTimer = undefined;
     this.viewport = 0;
     this.emptyText = "No messages";
+    /** Set when a new order arrives, until its first loaded rows are on screen. */
+    this.awaitingRows = false;
+    /** Where and when the last scroll event was, and when rows were last fetched. */
+    this.lastScroll = { top: 0, time: 0 };
+    this.lastFetch = 0;
     new ResizeObserver(() => {
       this.viewport = this.element.clientHeight;
       this.schedule();
@@ -74,6 +82,7 @@ export class MessageGrid {
     this.element.setAttribute("aria-rowcount", String(length));
     this.empty.hidden = length > 0 || Boolean(this.list?.loading);
     this.empty.textContent = this.emptyText;
+    this.awaitingRows = length > 0;
     for (const row of this.rows.values()) row.dataset.key = "";
     this.schedule();
     this.fetchVisible(0);
@@ -100,7 +109,13 @@ export class MessageGrid {
 
   scrolled() {
     this.schedule();
-    this.fetchVisible(FETCH_DELAY_MS);
+    const now = performance.now();
+    const top = this.element.scrollTop;
+    const pixelsPerSecond = (Math.abs(top - this.lastScroll.top) * 1000) / Math.max(1, now - this.lastScroll.time);
+    this.lastScroll = { top, time: now };
+    const steady = pixelsPerSecond < (this.viewport || this.element.clientHeight) * STEADY_SCREENS_PER_SECOND;
+    if (steady && now - this.lastFetch >= FETCH_EVERY_MS) this.fetchVisible(0);
+    else this.fetchVisible(FETCH_DELAY_MS);
   }
 
   /** @param {number} delay */
@@ -108,7 +123,11 @@ export class MessageGrid {
     clearTimeout(this.fetchTimer);
     this.fetchTimer = setTimeout(() => {
       if (!this.list) return;
+      this.lastFetch = performance.now();
       const [first, last] = this.visibleRange();
+      // The rows on screen first, in their own FETCH; the rows around them in a
+      // second one, pipelined behind it, so the server answers the visible ones sooner.
+      this.list.ensureRange(first, last).catch(() => {});
       this.list.ensureRange(first - PREFETCH, last + PREFETCH).catch(() => {});
     }, delay);
   }
@@ -154,6 +173,10 @@ export class MessageGrid {
       row.dataset.key = key;
       row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
       this.fill(row, index, uid, summary, now);
+      if (summary && this.awaitingRows) {
+        this.awaitingRows = false;
+        performance.mark("webmail:first-rows");
+      }
     }
     if (focused !== null && this.rows.has(list.indexOf(focused))) {
       this.element.setAttribute("aria-activedescendant", `msg-${focused}`);

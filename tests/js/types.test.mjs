@@ -1,0 +1,18 @@
+// The package's TypeScript declarations: every method, option, result and event
+// typed, with no bare `any` in the public part (wasm-bindgen's own InitOutput
+// listing of raw exports aside).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "./harness.mjs";
+
+test("the public declarations have no bare any", () => {
+  const declarations = readFileSync(path.join(ROOT, "web/dist/pkg/client_wasm.d.ts"), "utf8");
+  const publicPart = declarations.replace(/export interface InitOutput \{[\s\S]*?\n\}/, "");
+  const anys = publicPart.split("\n").filter((line) => /\bany\b/.test(line) && !line.trim().startsWith("*"));
+  assert.deepEqual(anys, []);
+  for (const name of ["ImapClient", "ConnectOptions", "MessageSummary", "Message", "SearchQuery", "ClientEvent", "ImapError"]) {
+    assert.match(publicPart, new RegExp(`(class|interface|type) ${name}\\b`), name);
+  }
+});
