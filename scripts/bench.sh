@@ -17,7 +17,7 @@ bench_parser() {
   cargo build --release -q -p webmail-bench
   local capture="$OUT/fetch-$messages.imap"
   [ -s "$capture" ] || ./target/release/bench-capture --messages "$messages" --out "$capture"
-  scripts/build-wasm.sh --features bench --out-dir "$OUT/pkg" >/dev/null
+  scripts/build-wasm.sh --only client-wasm --features bench --out-dir "$OUT/pkg" >/dev/null
   node tests/bench/parse.mjs "$capture" "$OUT/pkg" "$ROOT/target/release/bench-parse" 5
 }
 

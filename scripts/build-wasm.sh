@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds the browser package of client-wasm into web/pkg/ and prints its gzip sizes.
+# Builds the browser packages into web/pkg/ and prints their gzip sizes: client-wasm
+# (the IMAP client, always loaded) and client-tls (TLS in the page, loaded only for
+# end-to-end upstreams).
 #
-# The crate is an rlib for native users; the browser build asks cargo for a cdylib
+# The crates are rlibs for native users; the browser build asks cargo for a cdylib
 # on the command line (docs/decisions/0002-wasm-size.md). Uses the toolchain that
-# scripts/setup.sh chose and cached.
+# scripts/setup.sh chose and cached (with a clang for ring's C code).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,47 +17,53 @@ set -a
 . "$TOOLCHAIN_FILE"
 set +a
 
-# Options: --features LIST (e.g. bench), --out-dir DIR (default web/pkg).
+# Options: --features LIST (client-wasm's, e.g. bench), --out-dir DIR (default web/pkg),
+# --only CRATE (client-wasm or client-tls; default both).
 FEATURES=""
 OUT="$ROOT/web/pkg"
+ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --features) FEATURES="$2"; shift 2 ;;
     --out-dir) OUT="$2"; shift 2 ;;
+    --only) ONLY="$2"; shift 2 ;;
     *) echo "build-wasm: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
 PROFILE=wasm-release
 TARGET_DIR="$ROOT/target/wasm"
-args=(rustc -p client-wasm --lib --profile "$PROFILE" --target wasm32-unknown-unknown
-  --target-dir "$TARGET_DIR" --crate-type cdylib)
-if [ -n "$FEATURES" ]; then
-  args+=(--features "$FEATURES")
-fi
-if [ -n "${WASM_BUILD_STD:-}" ]; then
-  args+=(-Zbuild-std=std,panic_abort)
-fi
-"$WASM_CARGO" "${args[@]}" -q
-
-WASM="$TARGET_DIR/wasm32-unknown-unknown/$PROFILE/client_wasm.wasm"
-mkdir -p "$OUT"
-"$ROOT/.tools/bin/wasm-bindgen" --target web --out-dir "$OUT" "$WASM"
-
 # Debian's binaryen 108 miscompiles wasm-bindgen 0.2.130 output, so only npm's is used.
 WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
-if [ -x "$WASM_OPT" ]; then
-  # Exactly the features rustc's wasm32 target emits; --all-features would let
-  # wasm-opt use proposals (stringref) that browsers and Node do not ship.
-  # --low-memory-unused: rustc places no data below 1 KiB (the stack comes first).
-  "$WASM_OPT" -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
-    "$OUT/client_wasm_bg.wasm" -o "$OUT/client_wasm_bg.wasm.opt"
-  mv "$OUT/client_wasm_bg.wasm.opt" "$OUT/client_wasm_bg.wasm"
-fi
-
 gz() { gzip -9 -c "$1" | wc -c; }
-wasm_gz=$(gz "$OUT/client_wasm_bg.wasm")
-js_gz=$(gz "$OUT/client_wasm.js")
-printf 'build-wasm: %s/client_wasm_bg.wasm %s bytes gzip, client_wasm.js %s bytes gzip, together %s KiB gzip\n' \
-  "${OUT#"$ROOT"/}" "$wasm_gz" "$js_gz" "$(( (wasm_gz + js_gz + 1023) / 1024 ))"
+mkdir -p "$OUT"
+
+# Builds one crate as a cdylib, runs wasm-bindgen and wasm-opt, prints gzip sizes.
+package() {
+  local crate="$1" name="${1//-/_}" features="$2"
+  local args=(rustc -p "$crate" --lib --profile "$PROFILE" --target wasm32-unknown-unknown
+    --target-dir "$TARGET_DIR" --crate-type cdylib)
+  [ -n "$features" ] && args+=(--features "$features")
+  [ -n "${WASM_BUILD_STD:-}" ] && args+=(-Zbuild-std=std,panic_abort)
+  "$WASM_CARGO" "${args[@]}" -q
+  "$ROOT/.tools/bin/wasm-bindgen" --target web --out-dir "$OUT" "$TARGET_DIR/wasm32-unknown-unknown/$PROFILE/$name.wasm"
+  if [ -x "$WASM_OPT" ]; then
+    # Exactly the features rustc's wasm32 target emits; --all-features would let
+    # wasm-opt use proposals (stringref) that browsers and Node do not ship.
+    # --low-memory-unused: rustc places no data below 1 KiB (the stack comes first).
+    "$WASM_OPT" -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
+      "$OUT/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm.opt"
+    mv "$OUT/${name}_bg.wasm.opt" "$OUT/${name}_bg.wasm"
+  fi
+  local wasm_gz js_gz
+  wasm_gz=$(gz "$OUT/${name}_bg.wasm")
+  js_gz=$(gz "$OUT/$name.js")
+  printf 'build-wasm: %s/%s_bg.wasm %s bytes gzip, %s.js %s bytes gzip, together %s KiB gzip\n' \
+    "${OUT#"$ROOT"/}" "$name" "$wasm_gz" "$name" "$js_gz" "$(( (wasm_gz + js_gz + 1023) / 1024 ))"
+}
+
+# The base client, always loaded; the TLS add-on, loaded only for end-to-end upstreams.
+[ -z "$ONLY" ] || [ "$ONLY" = client-wasm ] && package client-wasm "$FEATURES"
+[ -z "$ONLY" ] || [ "$ONLY" = client-tls ] && package client-tls ""
+exit 0

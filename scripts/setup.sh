@@ -122,6 +122,19 @@ esac
 choice="$(sed -n 's/^WASM_TOOLCHAIN=//p' "$TOOLCHAIN_FILE")"
 [ "$choice" = "$cached_choice" ] || say "wasm toolchain: $choice (cached in .cache/wasm-toolchain.env)"
 
+# ring (TLS in the page: client-tls) compiles some C for wasm32, which clang can and gcc cannot.
+wasm_cc() {
+  local cc
+  for cc in clang-22 clang; do
+    if command -v "$cc" >/dev/null 2>&1; then command -v "$cc"; return; fi
+  done
+}
+[ -n "$(wasm_cc)" ] || apt_install clang-22
+WASM_CC="$(wasm_cc)"
+[ -n "$WASM_CC" ] || fail "clang is missing (Debian package clang-22): it compiles ring for the TLS module"
+sed -i '/^CC_wasm32_unknown_unknown=/d' "$TOOLCHAIN_FILE"
+echo "CC_wasm32_unknown_unknown=$WASM_CC" >>"$TOOLCHAIN_FILE"
+
 # ---------------------------------------------------------------- wasm-bindgen CLI
 # It must be exactly the version of the wasm-bindgen crate in Cargo.lock.
 [ -f Cargo.lock ] || cargo generate-lockfile -q
