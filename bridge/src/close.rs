@@ -44,6 +44,9 @@ pub enum CloseReason {
     UpstreamError(String),
     /// The request itself is malformed (missing parameters).
     InvalidRequest(String),
+    /// An end-to-end upstream's page did not start TLS as required (plaintext
+    /// IMAP, a ClientHello for another server).
+    EndToEndRefused(String),
 }
 
 impl CloseReason {
@@ -67,6 +70,7 @@ impl CloseReason {
             Self::DeadPeer => 4010,
             Self::UpstreamError(_) => 4011,
             Self::InvalidRequest(_) => 4012,
+            Self::EndToEndRefused(_) => 4013,
         }
     }
 
@@ -90,6 +94,7 @@ impl CloseReason {
             Self::DeadPeer => "dead_peer",
             Self::UpstreamError(_) => "upstream_error",
             Self::InvalidRequest(_) => "invalid_request",
+            Self::EndToEndRefused(_) => "end_to_end_refused",
         }
     }
 
@@ -127,6 +132,7 @@ impl fmt::Display for CloseReason {
             Self::DeadPeer => f.write_str("page stopped responding"),
             Self::UpstreamError(why) => write!(f, "upstream connection error: {why}"),
             Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+            Self::EndToEndRefused(why) => write!(f, "end-to-end TLS required: {why}"),
         }
     }
 }

@@ -59,6 +59,18 @@ pub enum TlsMode {
     Starttls,
     /// No TLS at all: only for servers on the same host or a trusted network.
     None,
+    /// TLS runs in the page from the first byte (port 993); the bridge relays
+    /// ciphertext only, after checking that the page starts with a ClientHello.
+    EndToEnd,
+    /// The page sends STARTTLS itself (port 143), then TLS runs in the page.
+    EndToEndStarttls,
+}
+
+impl TlsMode {
+    /// True when TLS runs in the page and the bridge sees only ciphertext.
+    pub fn is_end_to_end(self) -> bool {
+        matches!(self, Self::EndToEnd | Self::EndToEndStarttls)
+    }
 }
 
 impl FromStr for TlsMode {
@@ -68,8 +80,10 @@ impl FromStr for TlsMode {
             "implicit" => Ok(Self::Implicit),
             "starttls" => Ok(Self::Starttls),
             "none" => Ok(Self::None),
+            "end-to-end" => Ok(Self::EndToEnd),
+            "end-to-end-starttls" => Ok(Self::EndToEndStarttls),
             other => Err(format!(
-                "unknown tls mode `{other}` (expected implicit, starttls or none)"
+                "unknown tls mode `{other}` (expected implicit, starttls, none, end-to-end or end-to-end-starttls)"
             )),
         }
     }
@@ -81,6 +95,8 @@ impl fmt::Display for TlsMode {
             Self::Implicit => "implicit",
             Self::Starttls => "starttls",
             Self::None => "none",
+            Self::EndToEnd => "end-to-end",
+            Self::EndToEndStarttls => "end-to-end-starttls",
         })
     }
 }
@@ -104,6 +120,14 @@ pub struct UpstreamConfig {
     /// The name to verify the certificate against, when it differs from the address's host.
     #[serde(default)]
     pub server_name: Option<String>,
+    /// End-to-end modes: certificates the page accepts by SHA-256 fingerprint
+    /// ("AB:CD:..."), e.g. a self-signed server certificate.
+    #[serde(default)]
+    pub pinned_sha256: Vec<String>,
+    /// End-to-end modes: whether the UI may offer "Trust this certificate" for a
+    /// certificate that fails verification (like Thunderbird's exceptions).
+    #[serde(default)]
+    pub allow_certificate_exceptions: bool,
 }
 
 /// A family of servers the user may type in, e.g. `*.example.org:993`.
@@ -279,7 +303,7 @@ pub struct Cli {
     /// Content-Security-Policy for the UI, replacing the built-in one.
     #[arg(long, env = "BRIDGE_CONTENT_SECURITY_POLICY")]
     pub content_security_policy: Option<String>,
-    /// Allowed server, repeatable: NAME=HOST:PORT[,tls=implicit|starttls|none][,ca_file=PATH][,label=TEXT][,server_name=NAME].
+    /// Allowed server, repeatable: NAME=HOST:PORT[,tls=implicit|starttls|none][,ca_file=PATH][,label=TEXT][,server_name=NAME][,pinned_sha256=HEX][,allow_certificate_exceptions=BOOL].
     #[arg(long = "upstream", env = "BRIDGE_UPSTREAMS", value_delimiter = ';', value_parser = parse_upstream)]
     pub upstreams: Option<Vec<UpstreamConfig>>,
     /// Max concurrent sessions [default: 10000].
@@ -331,6 +355,8 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
         tls: TlsMode::Implicit,
         ca_file: None,
         server_name: None,
+        pinned_sha256: Vec::new(),
+        allow_certificate_exceptions: false,
     };
     for part in parts {
         let (key, value) = part
@@ -341,9 +367,16 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
             "ca_file" => upstream.ca_file = Some(PathBuf::from(value.trim())),
             "label" => upstream.label = Some(value.trim().to_owned()),
             "server_name" => upstream.server_name = Some(value.trim().to_owned()),
+            "pinned_sha256" => upstream.pinned_sha256.push(value.trim().to_owned()),
+            "allow_certificate_exceptions" => {
+                upstream.allow_certificate_exceptions = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| "allow_certificate_exceptions is true or false".to_owned())?;
+            }
             other => {
                 return Err(format!(
-                    "unknown upstream option `{other}` (tls, ca_file, label, server_name)"
+                    "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, allow_certificate_exceptions)"
                 ));
             }
         }
@@ -477,6 +510,22 @@ impl Config {
             }
             crate::policy::split_host_port(&upstream.address)
                 .map_err(|message| invalid(&format!("{key}.address"), message))?;
+            for pin in &upstream.pinned_sha256 {
+                if !is_sha256_fingerprint(pin) {
+                    return Err(invalid(
+                        &format!("{key}.pinned_sha256"),
+                        format!("`{pin}` is not a SHA-256 fingerprint (64 hex digits, colons allowed)"),
+                    ));
+                }
+            }
+            if (!upstream.pinned_sha256.is_empty() || upstream.allow_certificate_exceptions)
+                && !upstream.tls.is_end_to_end()
+            {
+                return Err(invalid(
+                    &format!("{key}.tls"),
+                    "pinned_sha256 and allow_certificate_exceptions apply to end-to-end modes only",
+                ));
+            }
             if let Some(path) = &upstream.ca_file {
                 if !path.is_file() {
                     return Err(invalid(
@@ -492,6 +541,12 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `AB:CD:...` or plain hex, 32 bytes.
+fn is_sha256_fingerprint(text: &str) -> bool {
+    let digits: Vec<char> = text.chars().filter(|&c| c != ':').collect();
+    digits.len() == 64 && digits.iter().all(char::is_ascii_hexdigit)
 }
 
 #[cfg(test)]
@@ -523,6 +578,35 @@ tls = "starttls"          # "implicit" | "starttls" | "none"
             Config::from_toml(include_str!("../bridge.example.toml"), Path::new("bridge.example.toml")).unwrap();
         assert_eq!(config.limits, Limits::default());
         assert_eq!(config.upstreams[0].name, "local");
+    }
+
+    #[test]
+    fn end_to_end_upstreams_take_pins_and_exceptions() {
+        let text = format!(
+            "{MINIMAL}\n[[upstream]]\nname = \"e2e\"\naddress = \"imap.example.org:993\"\ntls = \"end-to-end\"\npinned_sha256 = [\"{}\"]\nallow_certificate_exceptions = true\n",
+            ["AB"; 32].join(":")
+        );
+        let mut config = Config::from_toml(&text, Path::new("b.toml")).unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.upstreams[1].tls, TlsMode::EndToEnd);
+        config.upstreams[1].pinned_sha256[0] = "AB:CD".into();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("upstream[1].pinned_sha256")
+        );
+        config.upstreams[1].pinned_sha256.clear();
+        config.upstreams[1].tls = TlsMode::Implicit;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("end-to-end modes only")
+        );
+        assert_eq!("end-to-end-starttls".parse::<TlsMode>(), Ok(TlsMode::EndToEndStarttls));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::config::TlsMode;
 use crate::session::origin_allowed;
+use crate::upstream::Dialer;
 
 /// The UI's Content-Security-Policy unless the operator sets one.
 ///
@@ -42,6 +43,26 @@ struct UpstreamEntry<'a> {
     name: &'a str,
     label: &'a str,
     tls: TlsMode,
+    /// End-to-end modes only: what the page's own TLS needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_to_end: Option<EndToEnd<'a>>,
+}
+
+/// How the page verifies an end-to-end upstream. Certificates and fingerprints
+/// are public facts about the server, not secrets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EndToEnd<'a> {
+    /// Whether the page sends STARTTLS before the handshake.
+    starttls: bool,
+    /// The name the certificate must carry (and the ClientHello's SNI).
+    server_name: Option<String>,
+    /// The operator's extra root for a private CA (PEM).
+    extra_roots_pem: Option<&'a str>,
+    /// Certificates accepted by SHA-256 fingerprint.
+    pinned_sha256: &'a [String],
+    /// Whether the UI may let the user trust a certificate that fails verification.
+    allow_certificate_exceptions: bool,
 }
 
 #[derive(Serialize)]
@@ -63,6 +84,13 @@ pub async fn upstreams(State(state): State<AppState>) -> Response {
                 name: &upstream.name,
                 label: upstream.label.as_deref().unwrap_or(&upstream.name),
                 tls: upstream.tls,
+                end_to_end: upstream.tls.is_end_to_end().then(|| EndToEnd {
+                    starttls: upstream.tls == TlsMode::EndToEndStarttls,
+                    server_name: Dialer::page_server_name(upstream),
+                    extra_roots_pem: dialer.page_root(&upstream.name),
+                    pinned_sha256: &upstream.pinned_sha256,
+                    allow_certificate_exceptions: upstream.allow_certificate_exceptions,
+                }),
             })
             .collect(),
         custom_servers: dialer.accepts_typed_servers(),

@@ -11,6 +11,7 @@
 
 pub mod close;
 pub mod config;
+pub mod e2e;
 pub mod http;
 pub mod limits;
 pub mod listener;

@@ -7,6 +7,7 @@
 //! does not accept within the ping timeout ends the session as a dead peer.
 
 use std::io;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use tokio_rustls::client::TlsStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::close::CloseReason;
+use crate::e2e::Gate;
 use crate::metrics::Metrics;
 use crate::upstream::UpstreamStream;
 
@@ -139,11 +141,13 @@ impl SessionClock {
 }
 
 /// Relays until one side ends, a limit is hit or `shutdown` fires; then sends the
-/// page a close frame saying why and returns the reason.
+/// page a close frame saying why and returns the reason. With a `gate` (end-to-end
+/// upstreams), page bytes reach the upstream only as the gate lets them through.
 pub async fn relay<P>(
     page: P,
     upstream: UpstreamStream,
     prelude: Vec<u8>,
+    gate: Option<Gate>,
     settings: RelaySettings,
     metrics: &Metrics,
     shutdown: &CancellationToken,
@@ -158,6 +162,9 @@ where
     let last_activity = AtomicU64::new(0);
     let last_pong = AtomicU64::new(0);
     let relayed = AtomicU64::new(0);
+    // Shared by both directions (the STARTTLS answer opens it); a Mutex only
+    // because the future must be Send, it is never contended.
+    let gate = gate.map(Mutex::new);
     let over_cap = |bytes: usize| {
         let total = relayed.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
         settings.max_session_bytes != 0 && total > settings.max_session_bytes
@@ -191,6 +198,9 @@ where
                         if over_cap(chunk.len()) {
                             return CloseReason::SessionByteLimit;
                         }
+                        if let Some(gate) = &gate {
+                            gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner).from_server(&chunk);
+                        }
                         metrics.add_to_page(chunk.len());
                         clock.mark(&last_activity);
                         match timeout(settings.ping_timeout, page_sink.send(Message::Binary(chunk))).await {
@@ -217,6 +227,22 @@ where
                             return CloseReason::SessionByteLimit;
                         }
                         clock.mark(&last_activity);
+                        let data = match &gate {
+                            None => data,
+                            Some(gate) => {
+                                match gate
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                    .from_page(data)
+                                {
+                                    Ok(data) => data,
+                                    Err(why) => return CloseReason::EndToEndRefused(why),
+                                }
+                            }
+                        };
+                        if data.is_empty() {
+                            continue;
+                        }
                         match timeout(settings.ping_timeout, writer.send(&data)).await {
                             Ok(Ok(())) => metrics.add_to_upstream(data.len()),
                             Ok(Err(error)) => return CloseReason::UpstreamError(error.to_string()),

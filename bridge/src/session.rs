@@ -91,6 +91,7 @@ async fn session(state: AppState, mut socket: WebSocket, query: TargetQuery, per
                 socket,
                 dialled.stream,
                 dialled.prelude,
+                dialled.gate,
                 settings,
                 state.metrics(),
                 state.shutdown(),

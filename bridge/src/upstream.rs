@@ -16,6 +16,7 @@ use tokio_rustls::client::TlsStream;
 
 use crate::close::CloseReason;
 use crate::config::{Config, PatternConfig, TlsMode, UpstreamConfig};
+use crate::e2e::{Gate, Start};
 use crate::policy::{self, Host, HostPattern};
 use crate::tls::{self, TlsSetupError};
 
@@ -44,9 +45,20 @@ pub struct Target {
     address_policy: Option<Vec<ipnet::IpNet>>,
 }
 
+impl Target {
+    /// The name TLS verifies: the configured `server_name`, else the host if it is a name.
+    fn tls_name(&self) -> Option<&str> {
+        match (&self.server_name, &self.host) {
+            (Some(name), _) => Some(name),
+            (None, Host::Name(name)) => Some(name),
+            (None, Host::Ip(_)) => None,
+        }
+    }
+}
+
 /// The connection to the upstream, plain or TLS, as one stream type.
 pub enum UpstreamStream {
-    /// `tls = "none"`.
+    /// `tls = "none"` and the end-to-end modes (the page does TLS).
     Plain(TcpStream),
     /// Implicit TLS or STARTTLS.
     Tls(Box<TlsStream<TcpStream>>),
@@ -59,6 +71,8 @@ pub struct Dialled {
     pub stream: UpstreamStream,
     /// Bytes the page must see first.
     pub prelude: Vec<u8>,
+    /// For end-to-end upstreams: the check that the page starts TLS.
+    pub gate: Option<Gate>,
     /// Time spent resolving and connecting (for the latency histogram).
     pub connect_time: Duration,
 }
@@ -66,6 +80,8 @@ pub struct Dialled {
 /// Builds targets from queries and dials them.
 pub struct Dialer {
     named: HashMap<String, (UpstreamConfig, Arc<ClientConfig>)>,
+    /// The `ca_file` text of end-to-end upstreams, which the page needs to verify the server.
+    page_roots: HashMap<String, String>,
     patterns: Vec<(HostPattern, PatternConfig)>,
     default_tls: Arc<ClientConfig>,
     connect_timeout: Duration,
@@ -77,7 +93,15 @@ impl Dialer {
     pub fn new(config: &Config) -> Result<Self, TlsSetupError> {
         let default_tls = tls::client_config(None)?;
         let mut named = HashMap::new();
+        let mut page_roots = HashMap::new();
         for upstream in &config.upstreams {
+            if let (true, Some(path)) = (upstream.tls.is_end_to_end(), &upstream.ca_file) {
+                let pem = std::fs::read_to_string(path).map_err(|error| TlsSetupError::Pem {
+                    path: path.display().to_string(),
+                    message: format!("cannot read: {error}"),
+                })?;
+                page_roots.insert(upstream.name.clone(), pem);
+            }
             let tls_config = match &upstream.ca_file {
                 Some(path) => tls::client_config(Some(path))?,
                 None => default_tls.clone(),
@@ -95,6 +119,7 @@ impl Dialer {
             .collect();
         Ok(Self {
             named,
+            page_roots,
             patterns,
             default_tls,
             connect_timeout: Duration::from_secs(config.limits.connect_timeout_secs),
@@ -162,9 +187,16 @@ impl Dialer {
         let (stream, prelude) = tokio::time::timeout(self.handshake_timeout, secure(target, tcp))
             .await
             .map_err(|_| CloseReason::TlsFailure("handshake timed out".into()))??;
+        let gate = match target.tls {
+            TlsMode::EndToEnd => Some(Start::Implicit),
+            TlsMode::EndToEndStarttls => Some(Start::Starttls),
+            TlsMode::None | TlsMode::Implicit | TlsMode::Starttls => None,
+        }
+        .map(|start| Gate::new(start, target.tls_name().map(str::to_owned)));
         Ok(Dialled {
             stream,
             prelude,
+            gate,
             connect_time,
         })
     }
@@ -174,6 +206,17 @@ impl Dialer {
         let mut list: Vec<&UpstreamConfig> = self.named.values().map(|(upstream, _)| upstream).collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));
         list
+    }
+
+    /// The extra root (PEM) the page trusts for an end-to-end upstream.
+    pub fn page_root(&self, name: &str) -> Option<&str> {
+        self.page_roots.get(name).map(String::as_str)
+    }
+
+    /// The name the page's TLS must verify for an end-to-end upstream.
+    pub fn page_server_name(upstream: &UpstreamConfig) -> Option<String> {
+        let (host, _) = policy::split_host_port(&upstream.address).ok()?;
+        upstream.server_name.clone().or(Some(host))
     }
 
     /// Whether users may type their own server (some pattern is configured).
@@ -210,16 +253,18 @@ async fn connect(target: &Target) -> Result<TcpStream, CloseReason> {
 
 async fn secure(target: &Target, mut tcp: TcpStream) -> Result<(UpstreamStream, Vec<u8>), CloseReason> {
     let prelude = match target.tls {
-        TlsMode::None => return Ok((UpstreamStream::Plain(tcp), Vec::new())),
+        TlsMode::None | TlsMode::EndToEnd | TlsMode::EndToEndStarttls => {
+            return Ok((UpstreamStream::Plain(tcp), Vec::new()));
+        }
         TlsMode::Implicit => Vec::new(),
         TlsMode::Starttls => crate::starttls::negotiate(&mut tcp)
             .await
             .map_err(CloseReason::StarttlsFailed)?,
     };
-    let name = match (&target.server_name, &target.host) {
-        (Some(name), _) => ServerName::try_from(name.clone()),
-        (None, Host::Name(name)) => ServerName::try_from(name.clone()),
+    let name = match (target.tls_name(), &target.host) {
+        (Some(name), _) => ServerName::try_from(name.to_owned()),
         (None, Host::Ip(ip)) => Ok(ServerName::from(*ip)),
+        (None, Host::Name(name)) => ServerName::try_from(name.clone()),
     }
     .map_err(|error| CloseReason::TlsFailure(format!("invalid server name: {error}")))?;
     let tls = TlsConnector::from(target.tls_config.clone())

@@ -32,7 +32,7 @@ pub(crate) fn close_error(code: u16, reason: &str, opened: bool) -> ClientError 
     match code {
         4006 | 4007 => ClientError::TlsFailed(text),
         4004 => ClientError::Timeout(text),
-        4001 | 4002 | 4009 | 4012 | 1003 | 1008 | 1009 => ClientError::BridgeRefused(text),
+        4001 | 4002 | 4009 | 4012 | 4013 | 1003 | 1008 | 1009 => ClientError::BridgeRefused(text),
         1006 if !opened => ClientError::BridgeRefused(
             "the bridge could not be reached or refused the connection (origin not allowed or too many connections)"
                 .into(),

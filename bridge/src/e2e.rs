@@ -1,0 +1,392 @@
+//! The gate for end-to-end upstreams, where TLS runs in the page and the bridge
+//! relays ciphertext it cannot read.
+//!
+//! The bridge cannot see inside the session, but it can make sure one starts:
+//! the first thing the page sends must be a TLS ClientHello naming the
+//! configured server (after a plaintext `CAPABILITY`/`STARTTLS` exchange in the
+//! STARTTLS variant). A page that sends IMAP instead (a plaintext `LOGIN`, say)
+//! is cut off before those bytes reach the server. Sans-IO: the relay feeds
+//! bytes in both directions and forwards what `from_page` hands back.
+
+use bytes::{Bytes, BytesMut};
+
+/// Longest plaintext command line accepted before STARTTLS.
+const MAX_COMMAND_LINE: usize = 256;
+/// Longest server line looked at while waiting for the STARTTLS answer.
+const MAX_SERVER_LINE: usize = 8192;
+/// A TLS record header: content type, version, length.
+const RECORD_HEADER: usize = 5;
+/// Largest TLS plaintext record (RFC 8446 section 5.1).
+const MAX_RECORD: usize = 16384;
+
+/// How the page reaches the server in an end-to-end upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// TLS from the first byte (port 993).
+    Implicit,
+    /// The page sends STARTTLS in plaintext, then TLS (port 143).
+    Starttls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// Plaintext commands before STARTTLS (STARTTLS variant only).
+    Commands,
+    /// STARTTLS sent with this tag; waiting for the server's answer.
+    AwaitingStarttls(Vec<u8>),
+    /// The next bytes must be a ClientHello.
+    ClientHello,
+    /// Verified: everything is relayed untouched.
+    Open,
+}
+
+/// Checks the start of an end-to-end session.
+#[derive(Debug)]
+pub struct Gate {
+    phase: Phase,
+    /// The name the ClientHello's SNI must carry; `None` when the server is an IP address.
+    server_name: Option<String>,
+    /// Page bytes held until they form a whole line or a whole ClientHello.
+    held: BytesMut,
+    /// Server bytes of the current line while STARTTLS is pending.
+    server_line: Vec<u8>,
+}
+
+impl Gate {
+    /// A gate for a server reached as `server_name` (None for an IP address).
+    pub fn new(start: Start, server_name: Option<String>) -> Self {
+        Self {
+            phase: match start {
+                Start::Implicit => Phase::ClientHello,
+                Start::Starttls => Phase::Commands,
+            },
+            server_name: server_name.map(|name| name.trim_end_matches('.').to_ascii_lowercase()),
+            held: BytesMut::new(),
+            server_line: Vec::new(),
+        }
+    }
+
+    /// True once a valid ClientHello went through.
+    pub fn is_open(&self) -> bool {
+        self.phase == Phase::Open
+    }
+
+    /// Takes bytes from the page; returns what may go to the server now (possibly
+    /// nothing while a line or ClientHello is incomplete), or why the session must end.
+    pub fn from_page(&mut self, data: Bytes) -> Result<Bytes, String> {
+        if self.phase == Phase::Open {
+            return Ok(data);
+        }
+        self.held.extend_from_slice(&data);
+        match self.phase {
+            Phase::Commands => self.take_command(),
+            Phase::AwaitingStarttls(_) => Err("the page sent data before the server answered STARTTLS".into()),
+            Phase::ClientHello => self.take_client_hello(),
+            Phase::Open => unreachable!("handled above"),
+        }
+    }
+
+    /// Looks at bytes from the server: only the answer to STARTTLS matters.
+    pub fn from_server(&mut self, data: &[u8]) {
+        let Phase::AwaitingStarttls(tag) = &self.phase else {
+            return;
+        };
+        let tag = tag.clone();
+        for &byte in data {
+            if byte != b'\n' {
+                if self.server_line.len() < MAX_SERVER_LINE {
+                    self.server_line.push(byte);
+                }
+                continue;
+            }
+            let line = std::mem::take(&mut self.server_line);
+            let mut words = line.split(|&b| b == b' ');
+            if words.next() != Some(tag.as_slice()) {
+                continue;
+            }
+            let status = words.next().unwrap_or_default();
+            self.phase = if status.eq_ignore_ascii_case(b"OK") {
+                Phase::ClientHello
+            } else {
+                Phase::Commands
+            };
+            return;
+        }
+    }
+
+    /// Passes one complete plaintext command, if it is one the STARTTLS start allows.
+    fn take_command(&mut self) -> Result<Bytes, String> {
+        let Some(end) = self.held.iter().position(|&b| b == b'\n') else {
+            if self.held.len() > MAX_COMMAND_LINE {
+                return Err("plaintext before STARTTLS is limited to short commands".into());
+            }
+            return Ok(Bytes::new());
+        };
+        if self.held.len() > end + 1 {
+            return Err("the page pipelined commands before STARTTLS".into());
+        }
+        let line = self.held.split().freeze();
+        let text = line
+            .strip_suffix(b"\r\n")
+            .or_else(|| line.strip_suffix(b"\n"))
+            .unwrap_or(&line);
+        let mut words = text.split(|&b| b == b' ');
+        let tag = words.next().unwrap_or_default();
+        let command = words.next().unwrap_or_default();
+        let has_arguments = words.next().is_some();
+        let valid_tag = !tag.is_empty() && tag.iter().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(b));
+        if !valid_tag || has_arguments {
+            return Err(refused_command(command));
+        }
+        if command.eq_ignore_ascii_case(b"STARTTLS") {
+            self.phase = Phase::AwaitingStarttls(tag.to_vec());
+        } else if !(command.eq_ignore_ascii_case(b"CAPABILITY")
+            || command.eq_ignore_ascii_case(b"NOOP")
+            || command.eq_ignore_ascii_case(b"LOGOUT"))
+        {
+            return Err(refused_command(command));
+        }
+        Ok(line)
+    }
+
+    /// Passes the held bytes once they hold a whole ClientHello with the right SNI.
+    fn take_client_hello(&mut self) -> Result<Bytes, String> {
+        match client_hello_sni(&self.held)? {
+            None => Ok(Bytes::new()),
+            Some(sni) => {
+                if let Some(expected) = &self.server_name {
+                    let sni = sni.ok_or("the ClientHello names no server (SNI)")?;
+                    if sni.trim_end_matches('.').to_ascii_lowercase() != *expected {
+                        return Err(format!(
+                            "the ClientHello names `{}`, not this upstream",
+                            printable(&sni)
+                        ));
+                    }
+                }
+                self.phase = Phase::Open;
+                Ok(self.held.split().freeze())
+            }
+        }
+    }
+}
+
+fn refused_command(command: &[u8]) -> String {
+    let name = String::from_utf8_lossy(&command[..command.len().min(20)]).to_ascii_uppercase();
+    format!(
+        "plaintext `{}` refused: this upstream needs TLS from the page first",
+        printable(&name)
+    )
+}
+
+/// Keeps page-controlled text printable in close reasons and logs.
+fn printable(text: &str) -> String {
+    text.chars()
+        .take(64)
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect()
+}
+
+/// Reads a ClientHello record: `Ok(None)` while incomplete, `Ok(Some(sni))` when
+/// whole (with the SNI host name if present), `Err` when it is not a ClientHello.
+fn client_hello_sni(bytes: &[u8]) -> Result<Option<Option<String>>, String> {
+    const NOT_TLS: &str = "the page did not start TLS (expected a TLS ClientHello)";
+    if bytes.first().is_some_and(|&b| b != 0x16) || bytes.get(1).is_some_and(|&b| b != 0x03) {
+        return Err(NOT_TLS.into());
+    }
+    if bytes.len() < RECORD_HEADER {
+        return Ok(None);
+    }
+    let length = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+    if length > MAX_RECORD {
+        return Err(NOT_TLS.into());
+    }
+    let Some(record) = bytes.get(RECORD_HEADER..RECORD_HEADER + length) else {
+        return Ok(None);
+    };
+    let mut reader = Reader(record);
+    let malformed = || "the page sent a malformed ClientHello".to_string();
+    if reader.u8() != Some(1) {
+        return Err(NOT_TLS.into());
+    }
+    let body_length = reader.u24().ok_or_else(malformed)?;
+    let mut hello = Reader(reader.take(body_length).ok_or_else(malformed)?);
+    hello.take(2 + 32).ok_or_else(malformed)?; // legacy_version, random
+    hello.vector8().ok_or_else(malformed)?; // legacy_session_id
+    hello.vector16().ok_or_else(malformed)?; // cipher_suites
+    hello.vector8().ok_or_else(malformed)?; // legacy_compression_methods
+    let mut extensions = Reader(hello.vector16().unwrap_or_default());
+    while !extensions.0.is_empty() {
+        let kind = extensions.u16().ok_or_else(malformed)?;
+        let data = extensions.vector16().ok_or_else(malformed)?;
+        if kind == 0 {
+            return server_name_extension(data)
+                .map(|name| Some(Some(name)))
+                .ok_or_else(malformed);
+        }
+    }
+    Ok(Some(None))
+}
+
+/// The host name in a server_name extension (RFC 6066 section 3).
+fn server_name_extension(data: &[u8]) -> Option<String> {
+    let mut list = Reader(Reader(data).vector16()?);
+    while !list.0.is_empty() {
+        let kind = list.u8()?;
+        let name = list.vector16()?;
+        if kind == 0 {
+            return String::from_utf8(name.to_vec()).ok();
+        }
+    }
+    None
+}
+
+/// A cursor over TLS's length-prefixed encoding.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn u16(&mut self) -> Option<usize> {
+        self.take(2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+    }
+
+    fn u24(&mut self) -> Option<usize> {
+        self.take(3)
+            .map(|b| usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
+    }
+
+    fn vector8(&mut self) -> Option<&'a [u8]> {
+        let n = usize::from(self.u8()?);
+        self.take(n)
+    }
+
+    fn vector16(&mut self) -> Option<&'a [u8]> {
+        let n = self.u16()?;
+        self.take(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real ClientHello from rustls for `name`.
+    fn client_hello(name: &str) -> Vec<u8> {
+        let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let server = rustls::pki_types::ServerName::try_from(name.to_owned()).expect("name");
+        let mut connection = rustls::ClientConnection::new(config.into(), server).expect("connection");
+        let mut out = Vec::new();
+        connection.write_tls(&mut out).expect("hello");
+        out
+    }
+
+    fn feed(gate: &mut Gate, data: &[u8]) -> Result<Vec<u8>, String> {
+        gate.from_page(Bytes::copy_from_slice(data)).map(|bytes| bytes.to_vec())
+    }
+
+    #[test]
+    fn implicit_passes_a_client_hello_naming_the_server() {
+        let hello = client_hello("imap.example.org");
+        let mut gate = Gate::new(Start::Implicit, Some("IMAP.example.org".into()));
+        // Split anywhere: nothing is passed until the record is whole.
+        assert_eq!(feed(&mut gate, &hello[..3]).unwrap(), b"");
+        assert_eq!(feed(&mut gate, &hello[3..40]).unwrap(), b"");
+        assert_eq!(feed(&mut gate, &hello[40..]).unwrap(), hello);
+        assert!(gate.is_open());
+        assert_eq!(feed(&mut gate, b"anything").unwrap(), b"anything");
+    }
+
+    #[test]
+    fn implicit_refuses_plaintext_imap() {
+        let mut gate = Gate::new(Start::Implicit, Some("imap.example.org".into()));
+        let error = feed(&mut gate, b"a1 LOGIN alice secret\r\n").unwrap_err();
+        assert!(error.contains("did not start TLS"), "{error}");
+    }
+
+    #[test]
+    fn a_client_hello_for_another_server_is_refused() {
+        let mut gate = Gate::new(Start::Implicit, Some("imap.example.org".into()));
+        let error = feed(&mut gate, &client_hello("evil.example.net")).unwrap_err();
+        assert!(error.contains("evil.example.net"), "{error}");
+    }
+
+    #[test]
+    fn an_ip_upstream_needs_no_sni() {
+        let mut gate = Gate::new(Start::Implicit, None);
+        let hello = client_hello("127.0.0.1");
+        assert_eq!(feed(&mut gate, &hello).unwrap(), hello);
+    }
+
+    #[test]
+    fn a_truncated_hello_is_malformed_not_a_panic() {
+        let mut hello = client_hello("imap.example.org");
+        // Claim a longer handshake body than the record holds.
+        hello[6] = 0x7f;
+        let mut gate = Gate::new(Start::Implicit, Some("imap.example.org".into()));
+        assert!(feed(&mut gate, &hello).unwrap_err().contains("malformed"));
+    }
+
+    #[test]
+    fn starttls_allows_capability_then_starttls_then_a_client_hello() {
+        let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
+        assert_eq!(feed(&mut gate, b"a1 CAPAB").unwrap(), b"");
+        assert_eq!(feed(&mut gate, b"ILITY\r\n").unwrap(), b"a1 CAPABILITY\r\n");
+        gate.from_server(b"* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n");
+        assert_eq!(feed(&mut gate, b"a2 STARTTLS\r\n").unwrap(), b"a2 STARTTLS\r\n");
+        gate.from_server(b"a2 OK Begin TLS");
+        gate.from_server(b" negotiation now\r\n");
+        let hello = client_hello("imap.example.org");
+        assert_eq!(feed(&mut gate, &hello).unwrap(), hello);
+        assert!(gate.is_open());
+    }
+
+    #[test]
+    fn starttls_refuses_login_in_plaintext() {
+        let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
+        let error = feed(&mut gate, b"a1 LOGIN alice secret\r\n").unwrap_err();
+        assert!(error.contains("`LOGIN` refused"), "{error}");
+        assert!(!error.contains("secret"));
+    }
+
+    #[test]
+    fn a_refused_starttls_keeps_the_gate_closed() {
+        let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
+        feed(&mut gate, b"a1 STARTTLS\r\n").unwrap();
+        gate.from_server(b"a1 NO not now\r\n");
+        assert!(feed(&mut gate, &client_hello("imap.example.org")).is_err());
+    }
+
+    #[test]
+    fn nothing_may_follow_starttls_before_the_answer() {
+        let mut gate = Gate::new(Start::Starttls, None);
+        feed(&mut gate, b"a1 STARTTLS\r\n").unwrap();
+        assert!(
+            feed(&mut gate, &client_hello("127.0.0.1"))
+                .unwrap_err()
+                .contains("before the server answered")
+        );
+    }
+
+    #[test]
+    fn pipelined_or_long_plaintext_is_refused() {
+        let mut gate = Gate::new(Start::Starttls, None);
+        assert!(feed(&mut gate, b"a1 STARTTLS\r\na2 LOGIN x y\r\n").is_err());
+        let mut gate = Gate::new(Start::Starttls, None);
+        assert!(feed(&mut gate, &[b'a'; 300]).is_err());
+    }
+}
