@@ -60,3 +60,10 @@ for (const file of firstLoad) {
   console.log(`build-web: ${file.padEnd(24)} ${String(size("")).padStart(8)} bytes, ${String(size(".gz")).padStart(7)} gzip, ${String(size(".br")).padStart(7)} brotli`);
 }
 console.log(`build-web: first load ${total} bytes gzip (${(total / 1024).toFixed(1)} KiB), ${totalBr} brotli (${(totalBr / 1024).toFixed(1)} KiB)`);
+
+// Fetched only for end-to-end upstreams (TLS in the page).
+const addOn = ["pkg/client_tls.js", "pkg/client_tls_bg.wasm"].filter((file) => existsSync(path.join(DIST, file)));
+if (addOn.length) {
+  const gz = addOn.reduce((sum, file) => sum + statSync(path.join(DIST, `${file}.gz`)).size, 0);
+  console.log(`build-web: TLS add-on (end-to-end upstreams only) ${gz} bytes gzip (${(gz / 1024).toFixed(1)} KiB)`);
+}

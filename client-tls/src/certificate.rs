@@ -187,16 +187,14 @@ fn alt_names(extensions: &[u8]) -> Option<Vec<String>> {
             while let Some((tag, contents, after)) = element(names) {
                 match tag {
                     0x82 => out.push(String::from_utf8_lossy(contents).into_owned()),
-                    0x87 if contents.len() == 4 => {
-                        out.push(contents.iter().map(u8::to_string).collect::<Vec<_>>().join("."))
+                    0x87 => {
+                        if let Ok(octets) = <[u8; 4]>::try_from(contents) {
+                            out.push(std::net::Ipv4Addr::from(octets).to_string());
+                        } else if let Ok(octets) = <[u8; 16]>::try_from(contents) {
+                            // The usual compressed form: "::1", as people write it.
+                            out.push(std::net::Ipv6Addr::from(octets).to_string());
+                        }
                     }
-                    0x87 if contents.len() == 16 => out.push(
-                        contents
-                            .chunks(2)
-                            .map(|pair| format!("{:x}", u16::from_be_bytes([pair[0], pair[1]])))
-                            .collect::<Vec<_>>()
-                            .join(":"),
-                    ),
                     _ => {}
                 }
                 names = after;

@@ -297,6 +297,11 @@ impl Session {
             .map_err(|_| TlsError::protocol(format!("the TLS session with {} cannot take more data", self.server)))
     }
 
+    /// The failure that ended this session, if one did.
+    pub fn failure(&self) -> Option<&TlsError> {
+        self.failed.as_ref()
+    }
+
     /// True once the handshake completed (the server is verified).
     pub fn handshake_done(&self) -> bool {
         !self.connection.is_handshaking()

@@ -83,6 +83,12 @@ impl TlsSession {
             .map_or(JsValue::NULL, |info| certificate_object(&info))
     }
 
+    /// The code of the failure that ended the session (`CERT_UNTRUSTED`...), or null.
+    #[wasm_bindgen(getter, js_name = failureCode, unchecked_return_type = "TlsErrorCode | null")]
+    pub fn failure_code(&self) -> Option<String> {
+        self.session.failure().map(|error| error.kind.code().to_owned())
+    }
+
     /// "TLS 1.3" or "TLS 1.2" once negotiated.
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> Option<String> {

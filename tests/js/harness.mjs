@@ -17,17 +17,20 @@ const TESTKIT = path.join(ROOT, "target", PROFILE, "testkit");
 /**
  * Starts a private Dovecot.
  * `manifest: true` adds `manifest`: what each generated message is (folder, uid, kind, subject, fromName...).
- * @param {{messages?: number, seed?: number, largeAttachment?: boolean, inboxOnly?: boolean, extraConfig?: string, manifest?: boolean}} [options]
+ * `expiredCertificate: true` serves a certificate from the harness CA that expired in 2020.
+ * @param {{messages?: number, seed?: number, largeAttachment?: boolean, inboxOnly?: boolean, extraConfig?: string, manifest?: boolean,
+ *   expiredCertificate?: boolean}} [options]
  * @returns {Promise<{host: string, imap_port: number, imaps_port: number, ca_file: string, config_file: string,
  *   users: {username: string, password: string}[], folders: {name: string, messages: number, unseen: number}[],
  *   manifest?: {folder: string, uid: number, kind: string | Record<string, string>, subject: string, fromName: string,
  *   fromAddress: string, flags: string[], date: number, size: number, messageId: string}[], stop: () => Promise<void>}>}
  */
-export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, inboxOnly = false, extraConfig, manifest = false } = {}) {
+export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, inboxOnly = false, extraConfig, manifest = false, expiredCertificate = false } = {}) {
   const args = ["dovecot", "--messages", String(messages), "--seed", String(seed)];
   if (!largeAttachment) args.push("--no-large-attachment");
   if (inboxOnly) args.push("--inbox-only");
   if (extraConfig) args.push("--extra-config", extraConfig);
+  if (expiredCertificate) args.push("--expired-certificate");
   const scratch = manifest ? mkdtempSync(path.join(tmpdir(), "webmail-manifest-")) : null;
   const manifestFile = scratch ? path.join(scratch, "manifest.json") : null;
   if (manifestFile) args.push("--manifest", manifestFile);

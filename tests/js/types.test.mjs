@@ -12,7 +12,19 @@ test("the public declarations have no bare any", () => {
   const publicPart = declarations.replace(/export interface InitOutput \{[\s\S]*?\n\}/, "");
   const anys = publicPart.split("\n").filter((line) => /\bany\b/.test(line) && !line.trim().startsWith("*"));
   assert.deepEqual(anys, []);
-  for (const name of ["ImapClient", "ConnectOptions", "MessageSummary", "Message", "SearchQuery", "ClientEvent", "ImapError"]) {
+  for (const name of ["ImapClient", "ConnectOptions", "EndToEndOptions", "MessageSummary", "Message", "SearchQuery", "ClientEvent", "ImapError"]) {
     assert.match(publicPart, new RegExp(`(class|interface|type) ${name}\\b`), name);
   }
+});
+
+test("the TLS module's declarations are typed too", () => {
+  const declarations = readFileSync(path.join(ROOT, "web/dist/pkg/client_tls.d.ts"), "utf8");
+  const publicPart = declarations.replace(/export interface InitOutput \{[\s\S]*?\n\}/, "");
+  const anys = publicPart.split("\n").filter((line) => /\bany\b/.test(line) && !line.trim().startsWith("*"));
+  assert.deepEqual(anys, []);
+  for (const name of ["TlsSession", "TlsTrust", "CertificateInfo", "TlsErrorCode"]) {
+    assert.match(publicPart, new RegExp(`(class|interface|type) ${name}\\b`), name);
+  }
+  assert.match(publicPart, /peerCertificate\(\): CertificateInfo \| null;/);
+  assert.match(publicPart, /constructor\(serverName: string, trust: TlsTrust \| undefined\);/);
 });

@@ -15,6 +15,7 @@
 #[cfg(feature = "bench")]
 pub mod bench;
 mod input;
+mod page_tls;
 mod runtime;
 mod transport;
 mod types;
@@ -27,7 +28,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::client::{Client, ClientError, ClientEvent, ClientOptions};
+use crate::client::{Client, ClientError, ClientEvent, ClientOptions, Connector};
 use crate::engine::sasl::{Mechanism, Secret};
 use crate::mime;
 use input::Options;
@@ -152,7 +153,16 @@ impl ImapClient {
             let options = Options::new(
                 options,
                 "connect options",
-                &["url", "upstream", "host", "port", "reconnect", "idle", "compress"],
+                &[
+                    "url",
+                    "upstream",
+                    "host",
+                    "port",
+                    "reconnect",
+                    "idle",
+                    "compress",
+                    "endToEnd",
+                ],
             )
             .map_err(rejected)?;
             let url = options
@@ -169,9 +179,27 @@ impl ImapClient {
                 _ => return Err(invalid("give either `upstream`, or `host` and `port`".into())),
             };
             let separator = if url.contains('?') { '&' } else { '?' };
-            let connector = Rc::new(transport::WebSocketConnector {
+            let socket = transport::WebSocketConnector {
                 url: format!("{url}{separator}{target}"),
-            });
+            };
+            let connector: Rc<dyn Connector> = match options.value("endToEnd") {
+                None => Rc::new(socket),
+                Some(end_to_end) => {
+                    let end_to_end =
+                        Options::new(end_to_end, "endToEnd", &["createSession", "starttls"]).map_err(rejected)?;
+                    let create_session = end_to_end
+                        .value("createSession")
+                        .and_then(|value| value.dyn_into::<Function>().ok())
+                        .ok_or_else(|| {
+                            invalid("endToEnd needs `createSession`, a function returning a TlsSession".into())
+                        })?;
+                    Rc::new(page_tls::PageTlsConnector {
+                        socket,
+                        create_session,
+                        starttls: end_to_end.boolean("starttls").map_err(rejected)?.unwrap_or(false),
+                    })
+                }
+            };
             let client_options = ClientOptions {
                 reconnect: options.boolean("reconnect").map_err(rejected)?.unwrap_or(true),
                 idle: options.boolean("idle").map_err(rejected)?.unwrap_or(true),

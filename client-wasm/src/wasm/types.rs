@@ -20,6 +20,26 @@ export interface ConnectOptions {
   idle?: boolean;
   /** Use COMPRESS=DEFLATE when offered (default false). */
   compress?: boolean;
+  /**
+   * TLS in the page for an end-to-end upstream (`tls` "end-to-end" or
+   * "end-to-end-starttls" in `/api/upstreams`): the bridge then relays only
+   * ciphertext. Load `client_tls.js` and pass a factory:
+   * `{ createSession: () => new TlsSession(serverName, trust), starttls }`.
+   */
+  endToEnd?: EndToEndOptions;
+}
+
+/** TLS from the page; see `ConnectOptions.endToEnd`. */
+export interface EndToEndOptions {
+  /** Returns a fresh TLS session (client-tls's `TlsSession`) for each connection and reconnection. */
+  createSession: () => {
+    receive(ciphertext: Uint8Array): Uint8Array;
+    takeOutgoing(): Uint8Array;
+    send(plaintext: Uint8Array): void;
+    readonly handshakeDone: boolean;
+  };
+  /** Send STARTTLS in plaintext before the handshake ("end-to-end-starttls"). */
+  starttls?: boolean;
 }
 
 /** SASL login. */

@@ -116,6 +116,7 @@ pub struct DovecotBuilder {
     users: Vec<User>,
     corpus: Option<Corpus>,
     extra_config: String,
+    certificate_validity: Validity,
 }
 
 impl Default for DovecotBuilder {
@@ -124,6 +125,7 @@ impl Default for DovecotBuilder {
             users: vec![User::new("alice", "wonderland"), User::new("bob", "builder")],
             corpus: None,
             extra_config: String::new(),
+            certificate_validity: Validity::CURRENT,
         }
     }
 }
@@ -138,6 +140,13 @@ impl DovecotBuilder {
     /// Fills the first user's mailbox with this corpus before the server starts.
     pub fn corpus(mut self, corpus: Corpus) -> Self {
         self.corpus = Some(corpus);
+        self
+    }
+
+    /// Issues the server certificate (still signed by the harness CA) for this
+    /// window, e.g. [`Validity::EXPIRED`] for expired-certificate tests.
+    pub fn certificate_validity(mut self, validity: Validity) -> Self {
+        self.certificate_validity = validity;
         self
     }
 
@@ -371,7 +380,7 @@ impl Layout {
             fs::create_dir_all(self.dir.join(sub)).map_err(io_context(format!("cannot create {sub}/")))?;
         }
         let ca = TestCa::generate("webmail-bridge test CA")?;
-        let server = ca.issue_server(&pki::LOOPBACK_NAMES, Validity::CURRENT)?;
+        let server = ca.issue_server(&pki::LOOPBACK_NAMES, options.certificate_validity)?;
         write(&self.dir.join("ca.pem"), &ca.cert_pem())?;
         write(&self.dir.join("server.pem"), &server.cert_pem)?;
         write(&self.dir.join("server.key"), &server.key_pem)?;

@@ -40,13 +40,16 @@ export async function fetchUpstreams(bridge) {
 }
 
 /**
- * Connects through the bridge and logs in.
- * @param {{bridge: string, upstream?: string, host?: string, port?: number, username: string, password: string, wasmUrl: URL | string}} options
+ * Connects through the bridge and logs in; with `pageTls` (end-to-end upstreams)
+ * TLS runs in the page and the bridge relays only ciphertext.
+ * @param {{bridge: string, upstream?: string, host?: string, port?: number, username: string, password: string,
+ *   wasmUrl: URL | string, pageTls?: import("./page-tls.js").PageTls}} options
  * @returns {Promise<ImapClient>}
  */
-export async function signIn({ bridge, upstream, host, port, username, password, wasmUrl }) {
+export async function signIn({ bridge, upstream, host, port, username, password, wasmUrl, pageTls }) {
   await loadClient(wasmUrl);
-  const client = await ImapClient.connect({ url: bridge, upstream, host, port, reconnect: true, idle: true });
+  const endToEnd = pageTls?.connectOptions();
+  const client = await ImapClient.connect({ url: bridge, upstream, host, port, reconnect: true, idle: true, endToEnd });
   try {
     await client.login(username, password);
   } catch (error) {

@@ -10,17 +10,20 @@ import { FolderTree } from "./folder-tree.js";
 import { MessageGrid } from "./message-grid.js";
 import { Reader } from "./reader.js";
 import { Toasts } from "./toast.js";
-import { confirmDialog, nameDialog, shortcutsDialog, sourceDialog, openMenu, closeMenus, setLayer } from "./dialogs.js";
+import { confirmDialog, nameDialog, shortcutsDialog, sourceDialog, certificateDialog, openMenu, closeMenus, setLayer } from "./dialogs.js";
 import { commandFor, SHORTCUTS } from "./shortcuts.js";
 import { MailCore, plural } from "../core/mail-core.js";
 import { loadClient, fetchUpstreams, signIn } from "../core/session.js";
 import { signInMessage, actionMessage } from "../core/errors.js";
+import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../core/page-tls.js";
 import { safeDocument } from "../core/message-html.js";
 import { invalidFolderName } from "../core/folders.js";
 import { count } from "../core/format.js";
 import { styles } from "./styles.js";
 
 const USERNAME_KEY = "webmail.username";
+/** Certificate fingerprints the user chose to trust, by upstream (where the operator allows it). */
+const ACCEPTED_CERTIFICATES_KEY = "webmail.accepted-certificates";
 /** Opening follows the keyboard after this pause, so holding j does not fetch every message. */
 const FOLLOW_MS = 120;
 /** Narrower than this, one pane shows at a time. */
@@ -128,6 +131,12 @@ export class WebmailApp extends HTMLElement {
     this.actionButtons.move.setAttribute("aria-haspopup", "menu");
     this.actionButtons.copy.setAttribute("aria-haspopup", "menu");
     this.selectionCount = h("span", { class: "selection-count", "aria-live": "polite" });
+    this.secureBadge = h(
+      "button",
+      { type: "button", class: "ghost secure-badge", hidden: true, onclick: () => this.showCertificate() },
+      icon(ICONS.lock),
+      h("span", { class: "label" }, "End-to-end encrypted"),
+    );
     this.layer = h("div", { class: "layer" });
     setLayer(this.layer);
     const mail = h(
@@ -138,6 +147,7 @@ export class WebmailApp extends HTMLElement {
         { class: "topbar" },
         h("button", { type: "button", class: "ghost folders-toggle", "aria-label": "Folders", onclick: () => this.setView("folders") }, icon(ICONS.menu)),
         h("span", { class: "brand" }, "Webmail"),
+        this.secureBadge,
         h(
           "form",
           { class: "search", role: "search", onsubmit: (event) => this.searchSubmitted(event) },
@@ -232,6 +242,7 @@ export class WebmailApp extends HTMLElement {
     this.signInForm.setRemembered(readStorage(USERNAME_KEY));
     try {
       const list = await fetchUpstreams(this.bridgeUrl);
+      this.servers = list.upstreams;
       this.signInForm.setServers(list, this.getAttribute("upstream"));
     } catch (error) {
       // Without the list the form still works for the `upstream` attribute or the bridge's only server.
@@ -244,8 +255,14 @@ export class WebmailApp extends HTMLElement {
   /** @param {{username: string, password: string, remember: boolean, upstream?: string, host?: string, port?: number}} details */
   async signIn(details) {
     this.signInForm.setBusy(true);
+    const upstream = details.upstream ?? this.getAttribute("upstream") ?? undefined;
+    /** @type {PageTls | undefined} */
+    let pageTls;
     try {
-      const client = await signIn({ ...details, upstream: details.upstream ?? this.getAttribute("upstream") ?? undefined, bridge: this.bridgeUrl, wasmUrl: this.wasmUrl });
+      pageTls = await this.pageTlsFor(upstream, details.host);
+      const client = await signIn({ ...details, upstream, bridge: this.bridgeUrl, wasmUrl: this.wasmUrl, pageTls });
+      this.pageTls = pageTls;
+      this.showSecurity();
       if (details.remember) writeStorage(USERNAME_KEY, details.username);
       else removeStorage(USERNAME_KEY);
       this.signInForm.reset();
@@ -254,7 +271,56 @@ export class WebmailApp extends HTMLElement {
     } catch (error) {
       this.signInForm.setBusy(false);
       this.signInForm.showError(signInMessage(/** @type {any} */ (error)));
+      if (pageTls && CERTIFICATE_CODES.includes(pageTls.failureCode)) this.certificateRefused(pageTls, upstream ?? "", details, error);
     }
+  }
+
+  /**
+   * TLS in the page for an end-to-end upstream (loading the TLS module on first use), or undefined.
+   * @param {string | undefined} upstream
+   * @param {string | undefined} host a server the user typed
+   */
+  async pageTlsFor(upstream, host) {
+    const servers = this.servers ?? [];
+    const server = upstream ? servers.find((entry) => entry.name === upstream) : !host && servers.length === 1 ? servers[0] : undefined;
+    if (!server || !isEndToEnd(server) || !server.endToEnd) return undefined;
+    const module = await loadTls(this.wasmUrl);
+    return new PageTls(module, server.endToEnd, acceptedCertificates()[server.name] ?? []);
+  }
+
+  /**
+   * Explains a refused certificate; offers to trust it where the operator allows.
+   * @param {PageTls} pageTls @param {string} upstream @param {any} details @param {any} error
+   */
+  certificateRefused(pageTls, upstream, details, error) {
+    const certificate = pageTls.certificate;
+    const trust =
+      pageTls.exceptionsAllowed && certificate
+        ? () => {
+            const accepted = acceptedCertificates();
+            accepted[upstream] = [...new Set([...(accepted[upstream] ?? []), certificate.sha256])];
+            writeStorage(ACCEPTED_CERTIFICATES_KEY, JSON.stringify(accepted));
+            this.signIn(details);
+          }
+        : null;
+    this.signInForm.showCertificateProblem(error?.message ?? "The certificate was not accepted.", certificate, trust);
+  }
+
+  /** The lock in the top bar: where TLS ends for this session. */
+  showSecurity() {
+    const pageTls = this.pageTls;
+    this.secureBadge.hidden = !pageTls;
+    if (pageTls) {
+      const label = `End-to-end encrypted to ${pageTls.info.serverName}`;
+      this.secureBadge.setAttribute("aria-label", label);
+      this.secureBadge.title = label;
+    }
+  }
+
+  showCertificate() {
+    const pageTls = this.pageTls;
+    const certificate = pageTls?.certificate;
+    if (pageTls && certificate) certificateDialog(pageTls.info.serverName, certificate, pageTls.protocol);
   }
 
   /** @param {MailCore} core */
@@ -292,6 +358,8 @@ export class WebmailApp extends HTMLElement {
     this.remoteAllowed.clear();
     this.shell.dataset.signedIn = "false";
     this.unreadChanged(null);
+    this.pageTls = undefined;
+    this.showSecurity();
     await core?.close();
     this.dispatchEvent(new CustomEvent("signedout"));
     this.signInForm.reset();
@@ -836,6 +904,16 @@ function save(blob, filename) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** @returns {Record<string, string[]>} */
+function acceptedCertificates() {
+  try {
+    const parsed = JSON.parse(readStorage(ACCEPTED_CERTIFICATES_KEY) ?? "{}");
+    return parsed && typeof parsed === "object" ? parsed : {};
+  } catch {
+    return {};
+  }
 }
 
 /** @param {string} key */

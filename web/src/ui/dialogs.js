@@ -2,6 +2,7 @@
 // menus, all inside the app's shadow root. Each returns a promise.
 
 import { h } from "./dom.js";
+import { certificateDetails } from "./certificate.js";
 
 /** The element dialogs and menus are added to (set once by the app). */
 let layer = /** @type {HTMLElement | null} */ (null);
@@ -113,6 +114,25 @@ export function shortcutsDialog(shortcuts) {
     (close) => [
       h("h2", null, "Keyboard shortcuts"),
       h("dl", { class: "shortcuts" }, shortcuts.map(([keys, what]) => h("div", null, h("dt", null, keys.split(" ").map((key) => h("kbd", null, key))), h("dd", null, what)))),
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "primary", onclick: () => close(undefined), autofocus: true }, "Close")),
+    ],
+    undefined,
+  );
+}
+
+/**
+ * Where the connection is encrypted to, with the server's certificate.
+ * @param {string} serverName
+ * @param {import("./certificate.js").CertificateInfo} certificate
+ * @param {string | null} protocol
+ */
+export function certificateDialog(serverName, certificate, protocol) {
+  return modal(
+    "End-to-end encrypted",
+    (close) => [
+      h("h2", null, "End-to-end encrypted"),
+      h("p", null, `Your mail is encrypted between this page and ${serverName}. The webmail service relays it without being able to read it, and never sees your password.`),
+      certificateDetails(certificate, protocol),
       h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "primary", onclick: () => close(undefined), autofocus: true }, "Close")),
     ],
     undefined,

@@ -27,6 +27,7 @@ export const ICONS = {
   source: "M8 8l-4 4 4 4|M16 8l4 4-4 4|M13.5 5l-3 14",
   keyboard: "M3 7h18v11H3z|M7 11h.01|M11 11h.01|M15 11h.01|M8 15h8",
   signout: "M15 4h4v16h-4|M10 8l-4 4 4 4|M6 12h10",
+  lock: "M5 11h14v10H5z|M8 11V7a4 4 0 018 0v4|M12 15v2",
   thread: "M4 6h10|M8 12h12|M8 18h12|M4 6v12",
   sort: "M7 4v16|M3 16l4 4 4-4|M17 20V4|M13 8l4-4 4 4",
 };

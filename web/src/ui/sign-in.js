@@ -1,6 +1,7 @@
 // The sign-in form. Emits `sign-in` with the details; never keeps the password.
 
 import { h } from "./dom.js";
+import { certificateDetails } from "./certificate.js";
 
 const OTHER = "\u0000other";
 
@@ -14,6 +15,7 @@ export class SignInForm {
     this.password = h("input", { id: "signin-password", name: "password", type: "password", autocomplete: "current-password", required: true });
     this.remember = h("input", { id: "signin-remember", type: "checkbox", name: "remember" });
     this.error = h("p", { class: "signin-error", role: "alert" });
+    this.certificateProblem = h("div", { class: "certificate-problem", role: "alert", hidden: true });
     this.button = h("button", { type: "submit", class: "primary" }, "Sign in");
     this.progress = h("span", { class: "spinner", hidden: true, "aria-hidden": "true" });
     this.form = h(
@@ -26,6 +28,7 @@ export class SignInForm {
       h("div", { class: "field" }, h("label", { for: "signin-password" }, "Password"), this.password),
       h("div", { class: "check" }, this.remember, h("label", { for: "signin-remember" }, "Remember me on this device")),
       this.error,
+      this.certificateProblem,
       h("div", { class: "actions" }, this.button, this.progress),
     );
     this.element = h("section", { class: "signin" }, this.form);
@@ -77,10 +80,33 @@ export class SignInForm {
     this.password.focus();
   }
 
+  /**
+   * Shows why the server's certificate was refused, with its facts. It stays
+   * until the next attempt: there is nothing to dismiss it with. `trust` (only
+   * where the operator allows exceptions) accepts this certificate's fingerprint.
+   * @param {string} text
+   * @param {import("./certificate.js").CertificateInfo | null} certificate
+   * @param {(() => void) | null} trust
+   */
+  showCertificateProblem(text, certificate, trust) {
+    this.certificateProblem.replaceChildren(
+      h("h2", null, "The server's certificate was refused"),
+      h("p", null, text),
+      certificate ? certificateDetails(certificate) : null,
+      trust
+        ? h("p", { class: "muted" }, "Trust it only if the SHA-256 fingerprint matches the one your administrator gave you.")
+        : h("p", { class: "muted" }, "Ask your administrator: this service does not allow certificate exceptions."),
+      trust ? h("button", { type: "button", class: "danger", onclick: trust }, "Trust this certificate") : null,
+    );
+    this.certificateProblem.hidden = false;
+    this.password.value = "";
+  }
+
   /** @param {SubmitEvent} event */
   submit(event) {
     event.preventDefault();
     this.error.textContent = "";
+    this.certificateProblem.hidden = true;
     const detail = {
       username: this.username.value.trim(),
       password: this.password.value,
@@ -108,6 +134,7 @@ export class SignInForm {
   reset() {
     this.password.value = "";
     this.error.textContent = "";
+    this.certificateProblem.hidden = true;
     this.setBusy(false);
   }
 }

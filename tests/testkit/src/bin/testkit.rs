@@ -35,6 +35,9 @@ enum Command {
         /// sender, flags, Message-ID) as a JSON array to this file, for tests that check what a UI shows.
         #[arg(long)]
         manifest: Option<PathBuf>,
+        /// Serve a certificate (from the harness CA) that expired in 2020.
+        #[arg(long)]
+        expired_certificate: bool,
     },
     /// Write a corpus as Maildir into DIR, for inspection or for another server.
     Corpus {
@@ -133,6 +136,7 @@ fn run(cli: Cli) -> Result<(), String> {
             users,
             extra_config,
             manifest,
+            expired_certificate,
         } => {
             if let Some(path) = &manifest {
                 write_manifest(&corpus.corpus(), path)?;
@@ -146,6 +150,9 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(extra) = extra_config {
                 builder = builder.extra_config(&extra);
+            }
+            if expired_certificate {
+                builder = builder.certificate_validity(webmail_testkit::pki::Validity::EXPIRED);
             }
             let dovecot = builder.start().map_err(|error| error.to_string())?;
             let json = serde_json::to_string(dovecot.info()).map_err(|error| error.to_string())?;

@@ -1,0 +1,215 @@
+//! TLS in the page for end-to-end upstreams: a transport layered between the
+//! WebSocket and the engine, so the bridge relays only ciphertext.
+//!
+//! The TLS itself lives in a second wasm module (`client_tls.js`, rustls), which
+//! the page loads only when it needs it and hands over as a session factory:
+//! `endToEnd: { createSession: () => new TlsSession(serverName, trust) }`. The
+//! engine does not know TLS runs here: for the STARTTLS variant this layer reads
+//! the greeting, sends STARTTLS and runs the handshake before the engine sees a
+//! byte, like the bridge does for its own STARTTLS upstreams, and hands the
+//! engine the greeting stripped of its pre-TLS capabilities (which anyone on the
+//! path could have forged).
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::transport::WebSocketConnector;
+use crate::client::{ClientError, Connector, LocalFuture, Transport};
+
+/// Longest plaintext line accepted before STARTTLS.
+const MAX_PLAINTEXT_LINE: usize = 8192;
+/// The tag of this layer's own STARTTLS command.
+const STARTTLS_TAG: &[u8] = b"tls0";
+
+#[wasm_bindgen]
+extern "C" {
+    /// A TLS client session over in-memory buffers (client-tls's `TlsSession`).
+    pub type TlsSessionLike;
+
+    #[wasm_bindgen(method, catch)]
+    fn receive(this: &TlsSessionLike, ciphertext: &[u8]) -> Result<Vec<u8>, JsValue>;
+
+    #[wasm_bindgen(method, js_name = takeOutgoing)]
+    fn take_outgoing(this: &TlsSessionLike) -> Vec<u8>;
+
+    #[wasm_bindgen(method, catch)]
+    fn send(this: &TlsSessionLike, plaintext: &[u8]) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, getter, js_name = handshakeDone)]
+    fn handshake_done(this: &TlsSessionLike) -> bool;
+}
+
+/// Opens WebSockets and runs TLS from the page through each.
+pub(crate) struct PageTlsConnector {
+    pub(crate) socket: WebSocketConnector,
+    /// Returns a fresh `TlsSession` for each connection (reconnects included).
+    pub(crate) create_session: Function,
+    /// Send STARTTLS in plaintext first (`end-to-end-starttls` upstreams).
+    pub(crate) starttls: bool,
+}
+
+impl Connector for PageTlsConnector {
+    fn connect(&self) -> LocalFuture<'_, Result<Box<dyn Transport>, ClientError>> {
+        Box::pin(async move {
+            let mut socket = self.socket.connect().await?;
+            let greeting = if self.starttls {
+                starttls(socket.as_mut()).await?
+            } else {
+                Vec::new()
+            };
+            let session: TlsSessionLike = self
+                .create_session
+                .call0(&JsValue::NULL)
+                .map_err(tls_error)?
+                .unchecked_into();
+            let early = handshake(socket.as_mut(), &session).await?;
+            let transport: Box<dyn Transport> = Box::new(PageTls {
+                socket,
+                session,
+                pending: [greeting, early].concat(),
+            });
+            Ok(transport)
+        })
+    }
+}
+
+/// A WebSocket carrying TLS records; the engine sees plaintext.
+struct PageTls {
+    socket: Box<dyn Transport>,
+    session: TlsSessionLike,
+    /// Plaintext that arrived before the engine asked (greeting, early data).
+    pending: Vec<u8>,
+}
+
+impl Transport for PageTls {
+    fn send(&mut self, bytes: Vec<u8>) -> LocalFuture<'_, Result<(), ClientError>> {
+        Box::pin(async move {
+            self.session.send(&bytes).map_err(tls_error)?;
+            let records = self.session.take_outgoing();
+            self.socket.send(records).await
+        })
+    }
+
+    // Cancel-safe like the WebSocket beneath: once bytes were taken from the socket
+    // nothing awaits that can suspend (the WebSocket's send completes at once).
+    fn recv(&mut self) -> LocalFuture<'_, Result<Option<Vec<u8>>, ClientError>> {
+        Box::pin(async move {
+            if !self.pending.is_empty() {
+                return Ok(Some(std::mem::take(&mut self.pending)));
+            }
+            loop {
+                let Some(records) = self.socket.recv().await? else {
+                    return Ok(None);
+                };
+                let plaintext = self.session.receive(&records).map_err(tls_error)?;
+                // Key updates and alerts the session wants to answer.
+                let reply = self.session.take_outgoing();
+                if !reply.is_empty() {
+                    self.socket.send(reply).await?;
+                }
+                if !plaintext.is_empty() {
+                    return Ok(Some(plaintext));
+                }
+            }
+        })
+    }
+
+    fn close(&mut self) {
+        self.socket.close();
+    }
+}
+
+/// Runs the handshake; returns plaintext that arrived with its last flight.
+async fn handshake(socket: &mut dyn Transport, session: &TlsSessionLike) -> Result<Vec<u8>, ClientError> {
+    let mut early = Vec::new();
+    loop {
+        let records = session.take_outgoing();
+        if !records.is_empty() {
+            socket.send(records).await?;
+        }
+        if session.handshake_done() {
+            return Ok(early);
+        }
+        let Some(records) = socket.recv().await? else {
+            return Err(ClientError::TlsFailed(
+                "the server closed the connection during the TLS handshake".into(),
+            ));
+        };
+        early.extend(session.receive(&records).map_err(tls_error)?);
+    }
+}
+
+/// Reads the greeting, sends STARTTLS and waits for its OK; returns the greeting
+/// for the engine without its response code.
+async fn starttls(socket: &mut dyn Transport) -> Result<Vec<u8>, ClientError> {
+    let mut buffer = Vec::new();
+    let greeting = read_line(socket, &mut buffer).await?;
+    let Some(text) = greeting.strip_prefix(b"* OK") else {
+        return Err(ClientError::TlsFailed(format!(
+            "the server did not greet with OK before STARTTLS: {}",
+            String::from_utf8_lossy(&greeting).trim_end()
+        )));
+    };
+    socket.send([STARTTLS_TAG, b" STARTTLS\r\n"].concat()).await?;
+    loop {
+        let line = read_line(socket, &mut buffer).await?;
+        let Some(status) = line.strip_prefix(STARTTLS_TAG).and_then(|rest| rest.strip_prefix(b" ")) else {
+            continue;
+        };
+        if !status.starts_with(b"OK") {
+            return Err(ClientError::TlsFailed(format!(
+                "the server refused STARTTLS: {}",
+                String::from_utf8_lossy(&line).trim_end()
+            )));
+        }
+        break;
+    }
+    if !buffer.is_empty() {
+        return Err(ClientError::TlsFailed(
+            "plaintext followed the STARTTLS answer: someone is tampering with the connection".into(),
+        ));
+    }
+    Ok([b"* OK".as_slice(), without_response_code(text)].concat())
+}
+
+/// ` [CAPABILITY ...] Ready.\r\n` -> ` Ready.\r\n`.
+fn without_response_code(text: &[u8]) -> &[u8] {
+    match text.strip_prefix(b" [") {
+        Some(rest) => rest
+            .iter()
+            .position(|&b| b == b']')
+            .map_or(text, |end| &rest[end + 1..]),
+        None => text,
+    }
+}
+
+/// One CRLF-terminated line of the plaintext exchange.
+async fn read_line(socket: &mut dyn Transport, buffer: &mut Vec<u8>) -> Result<Vec<u8>, ClientError> {
+    loop {
+        if let Some(end) = buffer.iter().position(|&b| b == b'\n') {
+            return Ok(buffer.drain(..=end).collect());
+        }
+        if buffer.len() > MAX_PLAINTEXT_LINE {
+            return Err(ClientError::Protocol(
+                "the server sent an overlong line before STARTTLS".into(),
+            ));
+        }
+        match socket.recv().await? {
+            Some(bytes) => buffer.extend(bytes),
+            None => {
+                return Err(ClientError::ConnectionLost(
+                    "the server closed the connection before STARTTLS".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// A `TlsSession` error (with its `message`) as the API's TLS_FAILED.
+fn tls_error(error: JsValue) -> ClientError {
+    let message = Reflect::get(&error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_else(|| "TLS in the page failed".into());
+    ClientError::TlsFailed(message)
+}
