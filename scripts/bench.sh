@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark harnesses and prints their tables (for the README).
 #
-#   scripts/bench.sh [parser|bridge|ui|all]      default: all
+#   scripts/bench.sh [parser|bridge|ui|tls|all]  default: all
 #
 # Benchmarks print figures and ratios against peers measured in the same run;
 # they are never timed assertions. Environment: BENCH_MESSAGES (default 50000).
@@ -27,16 +27,25 @@ bench_ui() {
   WEBMAIL_BIN_PROFILE=release node tests/bench/ui.mjs --messages "${BENCH_UI_MESSAGES:-100000}"
 }
 
+# TLS in the page against TLS in the bridge, in Chromium; needs `make build`.
+bench_tls() {
+  cargo build --release -q -p webmail-bridge -p webmail-testkit
+  WEBMAIL_BIN_PROFILE=release node tests/bench/tls.mjs --messages "${BENCH_MESSAGES:-50000}"
+}
+
 case "$WHAT" in
   parser) bench_parser ;;
   bridge) scripts/bench-bridge.sh ;;
   ui) bench_ui ;;
+  tls) bench_tls ;;
   all)
     bench_parser
     echo
     scripts/bench-bridge.sh
     echo
     bench_ui
+    echo
+    bench_tls
     ;;
-  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, tls, all)" >&2; exit 2 ;;
 esac

@@ -148,11 +148,22 @@ impl TlsError {
 
 /// ring's provider without private-key loading: a client without client
 /// certificates never signs, and leaving RSA and ECDSA signing out of the wasm
-/// module keeps it smaller.
+/// module keeps it smaller. ChaCha20-Poly1305 is offered first: in wasm there is
+/// no AES hardware, and ring's portable AES-GCM is the slower of the two there
+/// (servers that honour the client's order pick it; the others still may choose AES).
 fn client_provider() -> CryptoProvider {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites.sort_by_key(|suite| {
+        !matches!(
+            suite.suite(),
+            rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256
+                | rustls::CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+                | rustls::CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+        )
+    });
     CryptoProvider {
         key_provider: &NoPrivateKeys,
-        ..rustls::crypto::ring::default_provider()
+        ..provider
     }
 }
 
