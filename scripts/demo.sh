@@ -24,6 +24,7 @@ if ! read -r -t 120 info <&"${HARNESS[0]}"; then
 fi
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$info" "$1"; }
 imap_port="$(field 'd["imap_port"]')"
+imaps_port="$(field 'd["imaps_port"]')"
 ca_file="$(field 'd["ca_file"]')"
 user="$(field 'd["users"][0]["username"]')"
 password="$(field 'd["users"][0]["password"]')"
@@ -42,12 +43,22 @@ address = "127.0.0.1:$imap_port"
 tls = "starttls"
 ca_file = "$ca_file"
 server_name = "localhost"
+
+# The same mailbox with TLS in the page: the bridge relays only ciphertext.
+[[upstream]]
+name = "demo-e2e"
+label = "Demo mailbox, end-to-end TLS from the page"
+address = "127.0.0.1:$imaps_port"
+tls = "end-to-end"
+ca_file = "$ca_file"
+server_name = "localhost"
 TOML
 
 cat <<MSG
 
   Webmail demo:  http://127.0.0.1:$PORT/
   Sign in as:    $user / $password   ($MESSAGES generated messages)
+  Servers:       "Demo mailbox" (TLS in the bridge) or "... end-to-end TLS from the page"
 
   Press Ctrl-C to stop.
 

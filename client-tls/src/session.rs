@@ -395,8 +395,12 @@ mod tests {
     }
 
     fn server(pki: &Pki) -> ServerConnection {
+        server_with_versions(pki, rustls::DEFAULT_VERSIONS)
+    }
+
+    fn server_with_versions(pki: &Pki, versions: &[&'static rustls::SupportedProtocolVersion]) -> ServerConnection {
         let config = ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
+            .with_protocol_versions(versions)
             .expect("versions")
             .with_no_client_auth()
             .with_single_cert(pki.chain.clone(), pki.key.clone_key())
@@ -502,6 +506,17 @@ mod tests {
         let error = handshake(&mut expired, &mut server(&pki_old)).unwrap_err();
         assert_eq!(error.kind, TlsErrorKind::Expired, "{error}");
         assert_eq!(error.kind.code(), "CERT_EXPIRED");
+    }
+
+    #[test]
+    fn a_server_that_only_speaks_tls_1_2_is_reached_with_chacha_first() {
+        let pki = pki(&["imap.example.org"], false);
+        let mut client = Session::new("imap.example.org", &trusting(&pki)).expect("session");
+        let mut server = server_with_versions(&pki, &[&rustls::version::TLS12]);
+        handshake(&mut client, &mut server).expect("handshake");
+        assert_eq!(client.protocol(), Some("TLS 1.2"));
+        // rustls servers honour the client's order unless told otherwise.
+        assert_eq!(client.cipher_suite(), Some("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"));
     }
 
     #[test]
