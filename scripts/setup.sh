@@ -129,7 +129,10 @@ wasm_cc() {
     if command -v "$cc" >/dev/null 2>&1; then command -v "$cc"; return; fi
   done
 }
-[ -n "$(wasm_cc)" ] || apt_install clang-22
+# Debian's newest clang where the release has it (clang-22 here), else its default clang.
+if [ -z "$(wasm_cc)" ]; then
+  if apt-cache show clang-22 >/dev/null 2>&1; then apt_install clang-22; else apt_install clang; fi
+fi
 WASM_CC="$(wasm_cc)"
 [ -n "$WASM_CC" ] || fail "clang is missing (Debian package clang-22): it compiles ring for the TLS module"
 sed -i '/^CC_wasm32_unknown_unknown=/d' "$TOOLCHAIN_FILE"

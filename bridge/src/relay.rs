@@ -86,7 +86,7 @@ impl UpstreamReader {
                 }
             },
             Self::Tls(read, buffer) => {
-                buffer.reserve(capacity);
+                buffer.reserve(capacity.min(TLS_READ_BYTES));
                 match read.read_buf(buffer).await? {
                     0 => Ok(None),
                     n => Ok(Some(buffer.split_to(n).freeze())),
@@ -115,6 +115,10 @@ impl UpstreamWriter {
         };
     }
 }
+
+/// Largest read from a TLS upstream at once: rustls decrypts one record (at most
+/// 16 KiB) at a time, and the buffer stays allocated while a TLS session is idle.
+const TLS_READ_BYTES: usize = 16 * 1024;
 
 /// Milliseconds since the session started, stored in atomics.
 struct SessionClock(Instant);
