@@ -516,7 +516,10 @@ mod tests {
         handshake(&mut client, &mut server).expect("handshake");
         assert_eq!(client.protocol(), Some("TLS 1.2"));
         // rustls servers honour the client's order unless told otherwise.
-        assert_eq!(client.cipher_suite(), Some("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"));
+        assert_eq!(
+            client.cipher_suite(),
+            Some("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")
+        );
     }
 
     #[test]
