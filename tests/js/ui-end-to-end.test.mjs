@@ -4,7 +4,7 @@
 // where the operator allows exceptions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withWebmail, folder } from "./ui.mjs";
+import { withWebmail, folder, screenshot } from "./ui.mjs";
 
 /** One end-to-end upstream to the harness server's implicit TLS port. */
 function endToEnd(server, { trusted = true, exceptions = false } = {}) {
@@ -57,6 +57,7 @@ test("signing in to an end-to-end upstream shows the lock and the server's certi
     assert.match(text, /Issuer\s+O=webmail-bridge tests, CN=webmail-bridge test CA/);
     assert.match(text, /SHA-256\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     assert.match(text, /TLS 1\.3 \(TLS_/);
+    await screenshot(page, "end-to-end-certificate.png");
     await dialog.getByRole("button", { name: "Close" }).click();
     await dialog.waitFor({ state: "detached" });
   });
