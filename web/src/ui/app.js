@@ -69,6 +69,10 @@ export class WebmailApp extends HTMLElement {
     /** Blob URLs of the open message's inline images, revoked when it closes. */
     this.blobUrls = [];
     this.followTimer = undefined;
+    /** The bridge's servers, from /api/upstreams. @type {{name: string, label: string, tls: string, endToEnd?: any}[]} */
+    this.servers = [];
+    /** TLS in the page for this session's end-to-end upstream, if any. @type {PageTls | undefined} */
+    this.pageTls = undefined;
     this.view = "list";
     this.built = false;
   }
@@ -281,7 +285,7 @@ export class WebmailApp extends HTMLElement {
    * @param {string | undefined} host a server the user typed
    */
   async pageTlsFor(upstream, host) {
-    const servers = this.servers ?? [];
+    const servers = this.servers;
     const server = upstream ? servers.find((entry) => entry.name === upstream) : !host && servers.length === 1 ? servers[0] : undefined;
     if (!server || !isEndToEnd(server) || !server.endToEnd) return undefined;
     const module = await loadTls(this.wasmUrl);
