@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import { startDovecot } from "./harness.mjs";
 import { startBridge } from "./bridge.mjs";
 import { launchBrowser } from "./browser.mjs";
@@ -189,5 +190,27 @@ test("the CA file the operator configured reaches the page through /api/upstream
     assert.equal(info.starttls, false);
   } finally {
     await env.close();
+  }
+});
+
+test("a server that accepts the connection but never answers the handshake makes connect() time out", async () => {
+  const silent = net.createServer(() => {});
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const port = silent.address().port;
+  try {
+    const env = await environment({
+      upstream: "e2e",
+      dovecot: { messages: 0 },
+      bridgeConfig: () => `[[upstream]]\nname = "e2e"\naddress = "127.0.0.1:${port}"\ntls = "end-to-end"\nserver_name = "localhost"\n`,
+    });
+    try {
+      const outcome = await refusal(env);
+      assert.equal(outcome.error?.code, "TIMEOUT", JSON.stringify(outcome));
+      assert.match(outcome.error.message, /TLS handshake did not finish/);
+    } finally {
+      await env.close();
+    }
+  } finally {
+    silent.close();
   }
 });

@@ -10,14 +10,18 @@
 //! engine the greeting stripped of its pre-TLS capabilities (which anyone on the
 //! path could have forged).
 
+use futures_util::future::{Either, select};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::runtime::BrowserRuntime;
 use super::transport::WebSocketConnector;
-use crate::client::{ClientError, Connector, LocalFuture, Transport};
+use crate::client::{ClientError, Connector, LocalFuture, Runtime, Transport};
 
 /// Longest plaintext line accepted before STARTTLS.
 const MAX_PLAINTEXT_LINE: usize = 8192;
+/// How long the STARTTLS exchange and the handshake may take together.
+const HANDSHAKE_TIMEOUT_MS: u64 = 15_000;
 /// The tag of this layer's own STARTTLS command.
 const STARTTLS_TAG: &[u8] = b"tls0";
 
@@ -52,21 +56,34 @@ impl Connector for PageTlsConnector {
     fn connect(&self) -> LocalFuture<'_, Result<Box<dyn Transport>, ClientError>> {
         Box::pin(async move {
             let mut socket = self.socket.connect().await?;
-            let greeting = if self.starttls {
-                starttls(socket.as_mut()).await?
-            } else {
-                Vec::new()
+            let secured = Box::pin(async {
+                let greeting = if self.starttls {
+                    starttls(socket.as_mut()).await?
+                } else {
+                    Vec::new()
+                };
+                let session: TlsSessionLike = self
+                    .create_session
+                    .call0(&JsValue::NULL)
+                    .map_err(tls_error)?
+                    .unchecked_into();
+                let early = handshake(socket.as_mut(), &session).await?;
+                Ok::<_, ClientError>((session, [greeting, early].concat()))
+            });
+            // A server that never answers must not leave connect() pending forever.
+            let (session, pending) = match select(secured, BrowserRuntime.sleep(HANDSHAKE_TIMEOUT_MS)).await {
+                Either::Left((secured, _)) => secured?,
+                Either::Right(_) => {
+                    return Err(ClientError::Timeout(format!(
+                        "the TLS handshake did not finish within {} s",
+                        HANDSHAKE_TIMEOUT_MS / 1000
+                    )));
+                }
             };
-            let session: TlsSessionLike = self
-                .create_session
-                .call0(&JsValue::NULL)
-                .map_err(tls_error)?
-                .unchecked_into();
-            let early = handshake(socket.as_mut(), &session).await?;
             let transport: Box<dyn Transport> = Box::new(PageTls {
                 socket,
                 session,
-                pending: [greeting, early].concat(),
+                pending,
             });
             Ok(transport)
         })
