@@ -43,6 +43,8 @@ test("signing in to an end-to-end upstream shows the lock and the server's certi
   await withWebmail({ messages: 10, signIn: false, upstreams: (server) => endToEnd(server) }, async (env) => {
     const { page } = env;
     const fetched = wasmRequests(page);
+    const note = page.getByText("End-to-end encrypted: your password and mail travel encrypted between this page and localhost");
+    await note.waitFor();
     await env.signIn();
     await folder(page, "Inbox").waitFor();
     assert.ok(fetched.includes("client_tls_bg.wasm"), `the TLS module was loaded: ${fetched}`);
@@ -69,6 +71,7 @@ test("the TLS module is not loaded for a bridge-side TLS upstream", async () => 
     await env.signIn();
     await folder(env.page, "Inbox").waitFor();
     assert.ok(!fetched.includes("client_tls_bg.wasm"), `${fetched}`);
+    assert.equal(await env.page.getByText(/End-to-end encrypted:/).count(), 0);
     assert.equal(await env.page.getByRole("button", { name: /End-to-end encrypted/ }).count(), 0);
   });
 });

@@ -16,6 +16,9 @@ export class SignInForm {
     this.remember = h("input", { id: "signin-remember", type: "checkbox", name: "remember" });
     this.error = h("p", { class: "signin-error", role: "alert" });
     this.certificateProblem = h("div", { class: "certificate-problem", role: "alert", hidden: true });
+    this.endToEndNote = h("p", { class: "end-to-end-note", hidden: true });
+    /** @type {{name: string, tls?: string, endToEnd?: {serverName: string}}[]} */
+    this.upstreams = [];
     this.button = h("button", { type: "submit", class: "primary" }, "Sign in");
     this.progress = h("span", { class: "spinner", hidden: true, "aria-hidden": "true" });
     this.form = h(
@@ -24,6 +27,7 @@ export class SignInForm {
       h("h1", { id: "signin-title" }, "Sign in to your mail"),
       this.serverRow,
       this.customRow,
+      this.endToEndNote,
       h("div", { class: "field" }, h("label", { for: "signin-username" }, "Username"), this.username),
       h("div", { class: "field" }, h("label", { for: "signin-password" }, "Password"), this.password),
       h("div", { class: "check" }, this.remember, h("label", { for: "signin-remember" }, "Remember me on this device")),
@@ -36,10 +40,11 @@ export class SignInForm {
 
   /**
    * Fills the server choice. Hidden when the page fixes the server or the bridge has only one.
-   * @param {{upstreams: {name: string, label: string}[], customServers: boolean}} list
+   * @param {{upstreams: {name: string, label: string, tls?: string, endToEnd?: {serverName: string}}[], customServers: boolean}} list
    * @param {string | null} fixed the `upstream` attribute, if set
    */
   setServers(list, fixed) {
+    this.upstreams = list.upstreams;
     this.server.replaceChildren(...list.upstreams.map((upstream) => h("option", { value: upstream.name }, upstream.label)));
     if (list.customServers) this.server.append(h("option", { value: OTHER }, "Other server…"));
     if (fixed) this.server.value = fixed;
@@ -52,6 +57,12 @@ export class SignInForm {
   syncCustom() {
     this.customRow.hidden = this.server.value !== OTHER;
     this.custom.required = !this.customRow.hidden;
+    // Says, before the password is typed, that it will only reach the mail server.
+    const endToEnd = this.upstreams.find((upstream) => upstream.name === this.server.value)?.endToEnd;
+    this.endToEndNote.hidden = !endToEnd;
+    this.endToEndNote.textContent = endToEnd
+      ? `End-to-end encrypted: your password and mail travel encrypted between this page and ${endToEnd.serverName}; the webmail service cannot read them.`
+      : "";
   }
 
   /** @param {string | null} username */
