@@ -33,7 +33,7 @@ cat >"$STATE/bridge.toml" <<TOML
 # Written by scripts/demo.sh for this run.
 listen = "127.0.0.1:$PORT"
 web_root = "$ROOT/web/dist"
-# The demo page itself, and a page served by `python3 -m http.server 8000` (the README's API example).
+# The demo page itself, and a page served by "python3 -m http.server 8000" (the README's API example).
 allowed_origins = ["http://127.0.0.1:$PORT", "http://localhost:$PORT", "http://127.0.0.1:8000", "http://localhost:8000"]
 
 [[upstream]]
