@@ -5,17 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import net from "node:net";
 import path from "node:path";
-import { ROOT } from "./harness.mjs";
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { ROOT, freePort } from "./harness.mjs";
 
 test("the demo script prints a URL that serves the webmail with both demo servers", async () => {
   const port = await freePort();

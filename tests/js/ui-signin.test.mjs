@@ -2,18 +2,9 @@
 // message for each way reaching the server can fail.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { withWebmail, grid, folder } from "./ui.mjs";
 import { upstreamFor } from "./bridge.mjs";
-
-/** A loopback port nothing listens on. */
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from "./harness.mjs";
 
 test("a wrong password is named as such; the right one opens the Inbox; only the username is remembered", async () => {
   await withWebmail({ messages: 20, signIn: false }, async (env) => {
@@ -45,7 +36,7 @@ test("a wrong password is named as such; the right one opens the Inbox; only the
 });
 
 test("an unreachable server, a TLS failure and a bridge refusal each get their own message", async () => {
-  const down = await closedPort();
+  const down = await freePort();
   // Besides the working server: one nobody listens on, one whose certificate is not trusted.
   const upstreams = (server) => `${upstreamFor(server)}
 [[upstream]]
