@@ -100,9 +100,12 @@ export class SignInForm {
    * @param {(() => void) | null} trust
    */
   showCertificateProblem(text, certificate, trust) {
+    // The panel replaces the one-line error: it says the same, with the facts.
+    this.error.textContent = "";
+    const sentence = `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
     this.certificateProblem.replaceChildren(
       h("h2", null, "The server's certificate was refused"),
-      h("p", null, text),
+      h("p", null, sentence),
       certificate ? certificateDetails(certificate) : null,
       trust
         ? h("p", { class: "muted" }, "Trust it only if the SHA-256 fingerprint matches the one your administrator gave you.")
