@@ -58,14 +58,12 @@ async fn every_byte_value_and_100_megabytes_each_way_arrive_intact() {
     }
     assert_eq!(received, TOTAL);
     assert_eq!(hasher.finalize(), writer.await.unwrap(), "checksums match");
-    let metrics = bridge.metrics().await;
-    assert!(
-        metrics.contains(&format!(
+    bridge
+        .assert_metric(&format!(
             "bridge_bytes_total{{direction=\"to_upstream\"}} {}",
             TOTAL + all_bytes.len()
-        )),
-        "{metrics}"
-    );
+        ))
+        .await;
 }
 
 #[tokio::test]
@@ -87,11 +85,7 @@ async fn refusals_before_the_upgrade() {
         0,
         "no upstream connection for a refused origin"
     );
-    let metrics = bridge.metrics().await;
-    assert!(
-        metrics.contains("bridge_refused_total{reason=\"origin\"} 3"),
-        "{metrics}"
-    );
+    bridge.assert_metric("bridge_refused_total{reason=\"origin\"} 3").await;
 }
 
 #[tokio::test]
@@ -199,11 +193,9 @@ async fn connection_limits_and_upgrade_rate() {
             .to_string()
             .contains("429")
     );
-    let metrics = bridge.metrics().await;
-    assert!(
-        metrics.contains("bridge_refused_total{reason=\"rate_limited\"} 1"),
-        "{metrics}"
-    );
+    bridge
+        .assert_metric("bridge_refused_total{reason=\"rate_limited\"} 1")
+        .await;
 }
 
 #[tokio::test]

@@ -44,6 +44,18 @@ tls = "none"
   });
 }
 
+/** Signs in from the page as `window.client` and selects INBOX. */
+async function openInbox({ page, user }) {
+  await page.evaluate(
+    async ({ user, password }) => {
+      window.client = await window.open();
+      await window.client.login(user, password);
+      await window.client.select("INBOX");
+    },
+    { user: user.username, password: user.password },
+  );
+}
+
 test("every method of the API against the real server", async () => {
   const env = await environment();
   try {
@@ -94,15 +106,8 @@ test("a message appended by a second client appears as an exists event within a 
 test("a dropped upstream connection is reconnected and calls never hang", async () => {
   const env = await environment({ messages: 15, viaProxy: true });
   try {
-    const { page, user, proxy } = env;
-    await page.evaluate(
-      async ({ user, password }) => {
-        window.client = await window.open();
-        await window.client.login(user, password);
-        await window.client.select("INBOX");
-      },
-      { user: user.username, password: user.password },
-    );
+    const { page, proxy } = env;
+    await openInbox(env);
     // A call in flight while the connection drops.
     await page.evaluate(() => {
       window.inFlight = window.attempt(() => window.client.fetchSummaries([1, 2, 3]));
@@ -126,17 +131,10 @@ test("a move interrupted between COPY and EXPUNGE on a server without MOVE loses
     extraConfig: "protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS NAMESPACE ESEARCH\n}\n",
   });
   try {
-    const { page, user, proxy, server } = env;
+    const { page, proxy, server } = env;
     const before = serverUids(server, "INBOX");
     const trashBefore = serverUids(server, "Trash");
-    await page.evaluate(
-      async ({ user, password }) => {
-        window.client = await window.open();
-        await window.client.login(user, password);
-        await window.client.select("INBOX");
-      },
-      { user: user.username, password: user.password },
-    );
+    await openInbox(env);
     assert.ok(!(await page.evaluate(() => window.client.capabilities.includes("MOVE"))));
     // Cut the connection when the client, after the COPY, starts deleting the originals.
     const cut = proxy.cutWhenClientSends(/UID STORE .*\\Deleted/);

@@ -76,6 +76,15 @@ impl Bridge {
         http_get(self.addr, "/metrics").await.1
     }
 
+    /// Asserts that `/metrics` holds this exact sample line.
+    pub(crate) async fn assert_metric(&self, sample: &str) {
+        let metrics = self.metrics().await;
+        assert!(
+            metrics.lines().any(|line| line == sample),
+            "{sample} not in:\n{metrics}"
+        );
+    }
+
     /// Stops the server and waits for it.
     pub(crate) async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

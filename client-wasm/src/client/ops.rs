@@ -635,14 +635,7 @@ impl Client {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut items = vec![
-            FetchItem::Uid,
-            FetchItem::Flags,
-            FetchItem::Size,
-            FetchItem::InternalDate,
-            FetchItem::Envelope,
-            FetchItem::BodyStructure,
-        ];
+        let mut items = summary_items();
         if options.preview && self.has_capability("PREVIEW") {
             items.push(FetchItem::Preview);
         }
@@ -1149,6 +1142,18 @@ fn base_subject(subject: &str) -> String {
             _ => return rest.to_lowercase(),
         }
     }
+}
+
+/// What a message-list row needs from the server (see [`summary`]).
+pub(crate) fn summary_items() -> Vec<FetchItem> {
+    vec![
+        FetchItem::Uid,
+        FetchItem::Flags,
+        FetchItem::Size,
+        FetchItem::InternalDate,
+        FetchItem::Envelope,
+        FetchItem::BodyStructure,
+    ]
 }
 
 /// A message-list row from FETCH data (needs UID; ENVELOPE and BODYSTRUCTURE when fetched).

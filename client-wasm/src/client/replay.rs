@@ -1,10 +1,10 @@
 //! Replays a captured server stream through the engine, as a client would receive
 //! it: for benchmarks (native and wasm run the very same code) and for tools.
 
-use super::ops::summary;
+use super::ops::{summary, summary_items};
 use super::types::MessageSummary;
 use crate::codec::types::SequenceSet;
-use crate::engine::{Command, Config, Connection, Event, FetchItem};
+use crate::engine::{Command, Config, Connection, Event};
 
 /// The items a message list fetches; a capture to replay must have asked for these.
 pub const SUMMARY_ITEMS: &str = "(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE)";
@@ -28,14 +28,7 @@ pub fn summaries_from_capture(stream: &[u8], chunk: usize) -> Vec<MessageSummary
     let fetch = connection.submit(Command::Fetch {
         uid: true,
         set: SequenceSet(vec![(1, u32::MAX)]),
-        items: vec![
-            FetchItem::Uid,
-            FetchItem::Flags,
-            FetchItem::Size,
-            FetchItem::InternalDate,
-            FetchItem::Envelope,
-            FetchItem::BodyStructure,
-        ],
+        items: summary_items(),
         changed_since: None,
         vanished: false,
     });

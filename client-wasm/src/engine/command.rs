@@ -597,14 +597,7 @@ impl Command {
             } => {
                 w.raw("APPEND ").mailbox(mailbox)?;
                 if !flags.is_empty() {
-                    w.raw(" (");
-                    for (index, flag) in flags.iter().enumerate() {
-                        if index > 0 {
-                            w.sp();
-                        }
-                        w.flag(flag)?;
-                    }
-                    w.raw(")");
+                    w.sp().flag_list(flags)?;
                 }
                 if let Some(date) = date {
                     w.sp().string(date.as_bytes())?;
@@ -707,14 +700,7 @@ impl Command {
                 if *silent {
                     w.raw(".SILENT");
                 }
-                w.raw(" (");
-                for (index, flag) in flags.iter().enumerate() {
-                    if index > 0 {
-                        w.sp();
-                    }
-                    w.flag(flag)?;
-                }
-                w.raw(")");
+                w.sp().flag_list(flags)?;
             }
             Self::Copy { uid, set, mailbox } => {
                 w.raw(uid_prefix(*uid))
@@ -791,6 +777,18 @@ impl CommandWriter {
                 "flag: keywords are single words without ( ) { % * \" \\ ]",
             ))
         }
+    }
+
+    /// A parenthesized, space-separated flag list: `(\Seen $Label)`.
+    fn flag_list(&mut self, flags: &[String]) -> Result<&mut Self, EncodeError> {
+        self.raw("(");
+        for (index, flag) in flags.iter().enumerate() {
+            if index > 0 {
+                self.sp();
+            }
+            self.flag(flag)?;
+        }
+        Ok(self.raw(")"))
     }
 
     /// A LIST pattern: like a mailbox name, but `*` and `%` must stay wildcards.
