@@ -383,6 +383,39 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_page_bytes_never_panic_the_gate() {
+        // A small xorshift generator: deterministic, no extra dependency.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let hello = client_hello("imap.example.org");
+        for round in 0..2_000 {
+            // Start from a real ClientHello and corrupt some bytes, or from noise.
+            let mut bytes = if round % 2 == 0 {
+                hello.clone()
+            } else {
+                vec![0x16, 0x03]
+            };
+            let extra = (next() % 64) as usize;
+            bytes.extend((0..extra).map(|_| next() as u8));
+            for _ in 0..(next() % 8) {
+                let at = (next() as usize) % bytes.len();
+                bytes[at] = next() as u8;
+            }
+            let cut = (next() as usize) % (bytes.len() + 1);
+            for start in [Start::Implicit, Start::Starttls] {
+                let mut gate = Gate::new(start, Some("imap.example.org".into()));
+                let _ = feed(&mut gate, &bytes[..cut]).and_then(|_| feed(&mut gate, &bytes[cut..]));
+                gate.from_server(&bytes);
+            }
+        }
+    }
+
+    #[test]
     fn pipelined_or_long_plaintext_is_refused() {
         let mut gate = Gate::new(Start::Starttls, None);
         assert!(feed(&mut gate, b"a1 STARTTLS\r\na2 LOGIN x y\r\n").is_err());
