@@ -186,17 +186,17 @@ async fn starttls(socket: &mut dyn Transport) -> Result<Vec<u8>, ClientError> {
             "plaintext followed the STARTTLS answer: someone is tampering with the connection".into(),
         ));
     }
-    Ok([b"* OK".as_slice(), without_response_code(text)].concat())
+    Ok([b"* OK".as_slice(), without_capability_code(text)].concat())
 }
 
-/// ` [CAPABILITY ...] Ready.\r\n` -> ` Ready.\r\n`.
-fn without_response_code(text: &[u8]) -> &[u8] {
-    match text.strip_prefix(b" [") {
-        Some(rest) => rest
-            .iter()
-            .position(|&b| b == b']')
-            .map_or(text, |end| &rest[end + 1..]),
-        None => text,
+/// ` [CAPABILITY ...] Ready.\r\n` -> ` Ready.\r\n`; other codes (an ALERT the
+/// user must see) stay, as in the bridge's own STARTTLS (bridge/src/starttls.rs).
+fn without_capability_code(text: &[u8]) -> &[u8] {
+    const CODE: &[u8] = b" [CAPABILITY ";
+    let is_capability = text.len() >= CODE.len() && text[..CODE.len()].eq_ignore_ascii_case(CODE);
+    match text.iter().position(|&b| b == b']') {
+        Some(end) if is_capability => &text[end + 1..],
+        _ => text,
     }
 }
 
