@@ -46,7 +46,7 @@ pub enum CloseReason {
     InvalidRequest(String),
     /// An end-to-end upstream's page did not start TLS as required (plaintext
     /// IMAP, a ClientHello for another server).
-    EndToEndRefused(String),
+    EndToEndRefused(crate::e2e::Refusal),
 }
 
 impl CloseReason {

@@ -28,16 +28,51 @@ pub enum Start {
     Starttls,
 }
 
+/// Why the gate ended a session; the page sees it as the close reason (4013).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The first bytes were not a TLS handshake record.
+    #[error("the page did not start TLS (expected a TLS ClientHello)")]
+    NotTls,
+    /// A handshake record whose ClientHello does not parse.
+    #[error("the page sent a malformed ClientHello")]
+    MalformedHello,
+    /// The ClientHello carries no server_name extension.
+    #[error("the ClientHello names no server (SNI)")]
+    NoServerName,
+    /// The ClientHello names another server (printable, cut to 64 characters).
+    #[error("the ClientHello names `{0}`, not this upstream")]
+    WrongServer(String),
+    /// A plaintext command other than CAPABILITY, NOOP, LOGOUT or STARTTLS, or one with arguments.
+    #[error("plaintext `{0}` refused: this upstream needs TLS from the page first")]
+    Command(String),
+    /// A plaintext line longer than a short command.
+    #[error("plaintext before STARTTLS is limited to short commands")]
+    LongLine,
+    /// A second command before the server answered the first, or bytes after STARTTLS
+    /// before its answer: the answer could no longer be told apart.
+    #[error("the page sent more before the server answered its command")]
+    Pipelined,
+    /// The server's answer to STARTTLS was not OK (or answered another tag).
+    #[error("the server did not accept STARTTLS")]
+    StarttlsRefused,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
-    /// Plaintext commands before STARTTLS (STARTTLS variant only).
-    Commands,
+    /// Plaintext commands before STARTTLS (STARTTLS variant only), strictly one at
+    /// a time: `Some(tag)` while the server has not answered the last one, so an
+    /// answer can only belong to the one command in flight.
+    Commands { in_flight: Option<Vec<u8>> },
     /// STARTTLS sent with this tag; waiting for the server's answer.
     AwaitingStarttls(Vec<u8>),
     /// The next bytes must be a ClientHello.
     ClientHello,
     /// Verified: everything is relayed untouched.
     Open,
+    /// The server did not accept STARTTLS: nothing more goes through.
+    Shut,
 }
 
 /// Checks the start of an end-to-end session.
@@ -48,7 +83,7 @@ pub struct Gate {
     server_name: Option<String>,
     /// Page bytes held until they form a whole line or a whole ClientHello.
     held: BytesMut,
-    /// Server bytes of the current line while STARTTLS is pending.
+    /// Server bytes of the current line while a command is in flight.
     server_line: Vec<u8>,
 }
 
@@ -58,7 +93,7 @@ impl Gate {
         Self {
             phase: match start {
                 Start::Implicit => Phase::ClientHello,
-                Start::Starttls => Phase::Commands,
+                Start::Starttls => Phase::Commands { in_flight: None },
             },
             server_name: server_name.map(|name| name.trim_end_matches('.').to_ascii_lowercase()),
             held: BytesMut::new(),
@@ -73,26 +108,31 @@ impl Gate {
 
     /// Takes bytes from the page; returns what may go to the server now (possibly
     /// nothing while a line or ClientHello is incomplete), or why the session must end.
-    pub fn from_page(&mut self, data: Bytes) -> Result<Bytes, String> {
+    pub fn from_page(&mut self, data: Bytes) -> Result<Bytes, Refusal> {
         if self.phase == Phase::Open {
             return Ok(data);
         }
         self.held.extend_from_slice(&data);
         match self.phase {
-            Phase::Commands => self.take_command(),
-            Phase::AwaitingStarttls(_) => Err("the page sent data before the server answered STARTTLS".into()),
+            Phase::Commands { in_flight: None } => self.take_command(),
+            Phase::Commands { in_flight: Some(_) } | Phase::AwaitingStarttls(_) => Err(Refusal::Pipelined),
             Phase::ClientHello => self.take_client_hello(),
+            Phase::Shut => Err(Refusal::StarttlsRefused),
             Phase::Open => unreachable!("handled above"),
         }
     }
 
-    /// Looks at bytes from the server: only the answer to STARTTLS matters.
+    /// Looks at bytes from the server for the tagged answer to the command in flight.
+    ///
+    /// Only a tagged line with the STARTTLS command's own tag and status OK lets a
+    /// ClientHello through; any other tagged answer while STARTTLS is pending shuts
+    /// the gate for the rest of the session.
     pub fn from_server(&mut self, data: &[u8]) {
-        let Phase::AwaitingStarttls(tag) = &self.phase else {
-            return;
-        };
-        let tag = tag.clone();
         for &byte in data {
+            let tag = match &self.phase {
+                Phase::Commands { in_flight: Some(tag) } | Phase::AwaitingStarttls(tag) => tag,
+                _ => return,
+            };
             if byte != b'\n' {
                 if self.server_line.len() < MAX_SERVER_LINE {
                     self.server_line.push(byte);
@@ -101,29 +141,33 @@ impl Gate {
             }
             let line = std::mem::take(&mut self.server_line);
             let mut words = line.split(|&b| b == b' ');
-            if words.next() != Some(tag.as_slice()) {
+            let first = words.next().unwrap_or_default();
+            if first == b"*" || first == b"+" {
                 continue;
             }
-            let status = words.next().unwrap_or_default();
-            self.phase = if status.eq_ignore_ascii_case(b"OK") {
-                Phase::ClientHello
-            } else {
-                Phase::Commands
-            };
-            return;
+            let own_tag = first == tag.as_slice();
+            let ok = own_tag && words.next().is_some_and(|status| status.eq_ignore_ascii_case(b"OK"));
+            match self.phase {
+                Phase::AwaitingStarttls(_) if ok => self.phase = Phase::ClientHello,
+                // A NO, a BAD or another tag's answer: no TLS in this session.
+                Phase::AwaitingStarttls(_) => self.phase = Phase::Shut,
+                _ if own_tag => self.phase = Phase::Commands { in_flight: None },
+                // A tagged line for nothing the page sent: keep waiting for the real answer.
+                _ => {}
+            }
         }
     }
 
     /// Passes one complete plaintext command, if it is one the STARTTLS start allows.
-    fn take_command(&mut self) -> Result<Bytes, String> {
+    fn take_command(&mut self) -> Result<Bytes, Refusal> {
         let Some(end) = self.held.iter().position(|&b| b == b'\n') else {
             if self.held.len() > MAX_COMMAND_LINE {
-                return Err("plaintext before STARTTLS is limited to short commands".into());
+                return Err(Refusal::LongLine);
             }
             return Ok(Bytes::new());
         };
         if self.held.len() > end + 1 {
-            return Err("the page pipelined commands before STARTTLS".into());
+            return Err(Refusal::Pipelined);
         }
         let line = self.held.split().freeze();
         let text = line
@@ -138,29 +182,30 @@ impl Gate {
         if !valid_tag || has_arguments {
             return Err(refused_command(command));
         }
-        if command.eq_ignore_ascii_case(b"STARTTLS") {
-            self.phase = Phase::AwaitingStarttls(tag.to_vec());
-        } else if !(command.eq_ignore_ascii_case(b"CAPABILITY")
+        self.phase = if command.eq_ignore_ascii_case(b"STARTTLS") {
+            Phase::AwaitingStarttls(tag.to_vec())
+        } else if command.eq_ignore_ascii_case(b"CAPABILITY")
             || command.eq_ignore_ascii_case(b"NOOP")
-            || command.eq_ignore_ascii_case(b"LOGOUT"))
+            || command.eq_ignore_ascii_case(b"LOGOUT")
         {
+            Phase::Commands {
+                in_flight: Some(tag.to_vec()),
+            }
+        } else {
             return Err(refused_command(command));
-        }
+        };
         Ok(line)
     }
 
     /// Passes the held bytes once they hold a whole ClientHello with the right SNI.
-    fn take_client_hello(&mut self) -> Result<Bytes, String> {
+    fn take_client_hello(&mut self) -> Result<Bytes, Refusal> {
         match client_hello_sni(&self.held)? {
             None => Ok(Bytes::new()),
             Some(sni) => {
                 if let Some(expected) = &self.server_name {
-                    let sni = sni.ok_or("the ClientHello names no server (SNI)")?;
+                    let sni = sni.ok_or(Refusal::NoServerName)?;
                     if sni.trim_end_matches('.').to_ascii_lowercase() != *expected {
-                        return Err(format!(
-                            "the ClientHello names `{}`, not this upstream",
-                            printable(&sni)
-                        ));
+                        return Err(Refusal::WrongServer(printable(&sni)));
                     }
                 }
                 self.phase = Phase::Open;
@@ -170,12 +215,9 @@ impl Gate {
     }
 }
 
-fn refused_command(command: &[u8]) -> String {
+fn refused_command(command: &[u8]) -> Refusal {
     let name = String::from_utf8_lossy(&command[..command.len().min(20)]).to_ascii_uppercase();
-    format!(
-        "plaintext `{}` refused: this upstream needs TLS from the page first",
-        printable(&name)
-    )
+    Refusal::Command(printable(&name))
 }
 
 /// Keeps page-controlled text printable in close reasons and logs.
@@ -188,25 +230,24 @@ fn printable(text: &str) -> String {
 
 /// Reads a ClientHello record: `Ok(None)` while incomplete, `Ok(Some(sni))` when
 /// whole (with the SNI host name if present), `Err` when it is not a ClientHello.
-fn client_hello_sni(bytes: &[u8]) -> Result<Option<Option<String>>, String> {
-    const NOT_TLS: &str = "the page did not start TLS (expected a TLS ClientHello)";
+fn client_hello_sni(bytes: &[u8]) -> Result<Option<Option<String>>, Refusal> {
     if bytes.first().is_some_and(|&b| b != 0x16) || bytes.get(1).is_some_and(|&b| b != 0x03) {
-        return Err(NOT_TLS.into());
+        return Err(Refusal::NotTls);
     }
     if bytes.len() < RECORD_HEADER {
         return Ok(None);
     }
     let length = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
     if length > MAX_RECORD {
-        return Err(NOT_TLS.into());
+        return Err(Refusal::NotTls);
     }
     let Some(record) = bytes.get(RECORD_HEADER..RECORD_HEADER + length) else {
         return Ok(None);
     };
     let mut reader = Reader(record);
-    let malformed = || "the page sent a malformed ClientHello".to_string();
+    let malformed = || Refusal::MalformedHello;
     if reader.u8() != Some(1) {
-        return Err(NOT_TLS.into());
+        return Err(Refusal::NotTls);
     }
     let body_length = reader.u24().ok_or_else(malformed)?;
     let mut hello = Reader(reader.take(body_length).ok_or_else(malformed)?);
@@ -295,7 +336,7 @@ mod tests {
         out
     }
 
-    fn feed(gate: &mut Gate, data: &[u8]) -> Result<Vec<u8>, String> {
+    fn feed(gate: &mut Gate, data: &[u8]) -> Result<Vec<u8>, Refusal> {
         gate.from_page(Bytes::copy_from_slice(data)).map(|bytes| bytes.to_vec())
     }
 
@@ -314,15 +355,16 @@ mod tests {
     #[test]
     fn implicit_refuses_plaintext_imap() {
         let mut gate = Gate::new(Start::Implicit, Some("imap.example.org".into()));
-        let error = feed(&mut gate, b"a1 LOGIN alice secret\r\n").unwrap_err();
-        assert!(error.contains("did not start TLS"), "{error}");
+        assert_eq!(feed(&mut gate, b"a1 LOGIN alice secret\r\n"), Err(Refusal::NotTls));
     }
 
     #[test]
     fn a_client_hello_for_another_server_is_refused() {
         let mut gate = Gate::new(Start::Implicit, Some("imap.example.org".into()));
-        let error = feed(&mut gate, &client_hello("evil.example.net")).unwrap_err();
-        assert!(error.contains("evil.example.net"), "{error}");
+        assert_eq!(
+            feed(&mut gate, &client_hello("evil.example.net")),
+            Err(Refusal::WrongServer("evil.example.net".into()))
+        );
     }
 
     #[test]
@@ -338,7 +380,7 @@ mod tests {
         // Claim a longer handshake body than the record holds.
         hello[6] = 0x7f;
         let mut gate = Gate::new(Start::Implicit, Some("imap.example.org".into()));
-        assert!(feed(&mut gate, &hello).unwrap_err().contains("malformed"));
+        assert_eq!(feed(&mut gate, &hello), Err(Refusal::MalformedHello));
     }
 
     #[test]
@@ -359,8 +401,8 @@ mod tests {
     fn starttls_refuses_login_in_plaintext() {
         let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
         let error = feed(&mut gate, b"a1 LOGIN alice secret\r\n").unwrap_err();
-        assert!(error.contains("`LOGIN` refused"), "{error}");
-        assert!(!error.contains("secret"));
+        assert_eq!(error, Refusal::Command("LOGIN".into()));
+        assert!(!error.to_string().contains("secret"));
     }
 
     #[test]
@@ -368,18 +410,67 @@ mod tests {
         let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
         feed(&mut gate, b"a1 STARTTLS\r\n").unwrap();
         gate.from_server(b"a1 NO not now\r\n");
-        assert!(feed(&mut gate, &client_hello("imap.example.org")).is_err());
+        assert_eq!(
+            feed(&mut gate, &client_hello("imap.example.org")),
+            Err(Refusal::StarttlsRefused)
+        );
+    }
+
+    #[test]
+    fn another_commands_ok_is_never_taken_as_the_starttls_answer() {
+        // The attack: NOOP and STARTTLS with one tag, so NOOP's OK would open the gate.
+        let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
+        assert_eq!(feed(&mut gate, b"a NOOP\r\n").unwrap(), b"a NOOP\r\n");
+        assert_eq!(feed(&mut gate, b"a STARTTLS\r\n"), Err(Refusal::Pipelined));
+
+        // Taking turns, the STARTTLS answer is the only tagged line that counts.
+        let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
+        feed(&mut gate, b"a NOOP\r\n").unwrap();
+        gate.from_server(b"* 3 EXISTS\r\na OK NOOP done\r\n");
+        feed(&mut gate, b"a STARTTLS\r\n").unwrap();
+        gate.from_server(b"a NO STARTTLS not now\r\n");
+        assert_eq!(
+            feed(&mut gate, &client_hello("imap.example.org")),
+            Err(Refusal::StarttlsRefused)
+        );
+        assert_eq!(
+            feed(&mut gate, b"b LOGIN alice secret\r\n"),
+            Err(Refusal::StarttlsRefused)
+        );
+    }
+
+    #[test]
+    fn a_tagged_answer_with_another_tag_shuts_the_gate() {
+        let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
+        feed(&mut gate, b"t1 STARTTLS\r\n").unwrap();
+        gate.from_server(b"t0 OK stale\r\nt1 OK Begin TLS\r\n");
+        assert_eq!(
+            feed(&mut gate, &client_hello("imap.example.org")),
+            Err(Refusal::StarttlsRefused)
+        );
+    }
+
+    #[test]
+    fn answers_split_anywhere_are_read_whole() {
+        let reply = b"* CAPABILITY IMAP4rev1\r\nc1 OK done\r\n";
+        for cut in 0..=reply.len() {
+            let mut gate = Gate::new(Start::Starttls, None);
+            feed(&mut gate, b"c1 CAPABILITY\r\n").unwrap();
+            gate.from_server(&reply[..cut]);
+            gate.from_server(&reply[cut..]);
+            assert_eq!(
+                feed(&mut gate, b"c2 STARTTLS\r\n").unwrap(),
+                b"c2 STARTTLS\r\n",
+                "cut at {cut}"
+            );
+        }
     }
 
     #[test]
     fn nothing_may_follow_starttls_before_the_answer() {
         let mut gate = Gate::new(Start::Starttls, None);
         feed(&mut gate, b"a1 STARTTLS\r\n").unwrap();
-        assert!(
-            feed(&mut gate, &client_hello("127.0.0.1"))
-                .unwrap_err()
-                .contains("before the server answered")
-        );
+        assert_eq!(feed(&mut gate, &client_hello("127.0.0.1")), Err(Refusal::Pipelined));
     }
 
     #[test]
@@ -418,8 +509,11 @@ mod tests {
     #[test]
     fn pipelined_or_long_plaintext_is_refused() {
         let mut gate = Gate::new(Start::Starttls, None);
-        assert!(feed(&mut gate, b"a1 STARTTLS\r\na2 LOGIN x y\r\n").is_err());
+        assert_eq!(
+            feed(&mut gate, b"a1 STARTTLS\r\na2 LOGIN x y\r\n"),
+            Err(Refusal::Pipelined)
+        );
         let mut gate = Gate::new(Start::Starttls, None);
-        assert!(feed(&mut gate, &[b'a'; 300]).is_err());
+        assert_eq!(feed(&mut gate, &[b'a'; 300]), Err(Refusal::LongLine));
     }
 }

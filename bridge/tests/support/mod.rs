@@ -152,6 +152,33 @@ pub(crate) async fn read_bytes(socket: &mut Socket, count: usize) -> Vec<u8> {
     out
 }
 
+/// Reads binary payload until it contains `needle`; panics if the socket ends first.
+pub(crate) async fn read_until(socket: &mut Socket, needle: &[u8]) {
+    if let Err(close) = read_until_or_close(socket, needle).await {
+        panic!(
+            "socket ended before {:?} arrived: {close:?}",
+            String::from_utf8_lossy(needle)
+        );
+    }
+}
+
+/// Reads binary payload until it contains `needle`, or returns the close frame
+/// (code and reason) if the bridge closes first.
+pub(crate) async fn read_until_or_close(socket: &mut Socket, needle: &[u8]) -> Result<(), Option<(u16, String)>> {
+    let mut out = Vec::new();
+    while !out.windows(needle.len()).any(|window| window == needle) {
+        match socket.next().await {
+            Some(Ok(Message::Binary(data))) => out.extend_from_slice(&data),
+            Some(Ok(Message::Close(frame))) => {
+                return Err(frame.map(|CloseFrame { code, reason }| (u16::from(code), reason.to_string())));
+            }
+            None | Some(Err(_)) => return Err(None),
+            Some(Ok(_)) => {}
+        }
+    }
+    Ok(())
+}
+
 /// Sends one binary message.
 pub(crate) async fn send(socket: &mut Socket, bytes: &[u8]) {
     socket.send(Message::binary(bytes.to_vec())).await.expect("send");

@@ -1,0 +1,97 @@
+//! The bridge against hostile pages and clients: each test replays an attack
+//! that once got through (or a fault that once took the bridge down) and checks
+//! what the attacker and the server see now.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use futures_util::SinkExt;
+use support::{Bridge, closed, send, upstream};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio_tungstenite::tungstenite::Message;
+
+/// An IMAP server that refuses STARTTLS (Dovecot will not on demand) and records
+/// every line it receives.
+async fn starttls_refusing_server(received: Arc<Mutex<Vec<String>>>) -> std::net::SocketAddr {
+    upstream(move |stream| {
+        let received = received.clone();
+        async move {
+            let (read, mut write) = stream.into_split();
+            let _ = write.write_all(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n").await;
+            let mut lines = BufReader::new(read).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                received.lock().unwrap().push(line.clone());
+                let tag = line.split(' ').next().unwrap_or("*");
+                let answer = if line.to_ascii_uppercase().ends_with("STARTTLS") {
+                    format!("{tag} NO STARTTLS is not available now\r\n")
+                } else {
+                    format!("{tag} OK done\r\n")
+                };
+                let _ = write.write_all(answer.as_bytes()).await;
+            }
+        }
+    })
+    .await
+}
+
+/// A real ClientHello from rustls for `name`.
+fn client_hello(name: &str) -> Vec<u8> {
+    let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let server = rustls::pki_types::ServerName::try_from(name.to_owned()).expect("name");
+    let mut connection = rustls::ClientConnection::new(config.into(), server).expect("connection");
+    let mut out = Vec::new();
+    connection.write_tls(&mut out).expect("hello");
+    out
+}
+
+fn end_to_end_starttls(addr: std::net::SocketAddr) -> String {
+    format!(
+        "[[upstream]]\nname = \"e2e\"\naddress = \"{addr}\"\ntls = \"end-to-end-starttls\"\nserver_name = \"imap.example.org\"\n"
+    )
+}
+
+#[tokio::test]
+async fn a_noop_answer_cannot_open_the_end_to_end_gate_for_a_refused_starttls() {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let bridge = Bridge::start(&end_to_end_starttls(starttls_refusing_server(received.clone()).await)).await;
+
+    // The attack as reported: NOOP and STARTTLS at once with one tag, then a
+    // ClientHello on NOOP's OK, then plaintext behind it.
+    let mut socket = bridge.connect("upstream=e2e").await.unwrap();
+    send(&mut socket, b"a NOOP\r\n").await;
+    send(&mut socket, b"a STARTTLS\r\n").await;
+    let close = match support::read_until_or_close(&mut socket, b"a OK").await {
+        Ok(()) => {
+            // Sends may fail once the bridge has closed; the close frame tells.
+            let _ = socket.send(Message::binary(client_hello("imap.example.org"))).await;
+            let _ = socket.send(Message::binary(&b"b LOGIN alice secret\r\n"[..])).await;
+            closed(&mut socket).await
+        }
+        Err(close) => close,
+    };
+    let (code, reason) = close.expect("a close frame");
+    assert_eq!(code, 4013, "{reason}");
+    assert!(reason.contains("before the server answered"), "{reason}");
+
+    // Taking turns, the refused STARTTLS keeps everything after it away from the server.
+    let mut socket = bridge.connect("upstream=e2e").await.unwrap();
+    send(&mut socket, b"a NOOP\r\n").await;
+    support::read_until(&mut socket, b"a OK").await;
+    send(&mut socket, b"a STARTTLS\r\n").await;
+    support::read_until(&mut socket, b"a NO").await;
+    send(&mut socket, b"b LOGIN alice secret\r\n").await;
+    let (code, reason) = closed(&mut socket).await.expect("a close frame");
+    assert_eq!(code, 4013, "{reason}");
+    assert!(reason.contains("did not accept STARTTLS"), "{reason}");
+
+    let received = received.lock().unwrap().clone();
+    assert!(
+        received.iter().all(|line| !line.contains("LOGIN")),
+        "the server saw {received:?}"
+    );
+}
