@@ -210,6 +210,11 @@ pub struct Config {
     /// Origins allowed to open a WebSocket; empty means "the origin of the request's Host".
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// The bridge's own public origins (e.g. `https://mail.example.org`): `/ws` and
+    /// `/api/*` answer only requests whose Host is one of them. Empty means an IP
+    /// literal or `localhost`, so a DNS-rebinding name is never served.
+    #[serde(default)]
+    pub public_origins: Vec<String>,
     /// Directory of the web UI (with `pkg/` inside); `None` serves no files.
     #[serde(default = "default_web_root")]
     pub web_root: Option<PathBuf>,
@@ -256,6 +261,7 @@ impl Default for Config {
         Self {
             listen: default_listen(),
             allowed_origins: Vec::new(),
+            public_origins: Vec::new(),
             web_root: default_web_root(),
             tls_cert: None,
             tls_key: None,
@@ -287,6 +293,9 @@ pub struct Cli {
     /// Allowed page origins, comma-separated [default: the request's own origin].
     #[arg(long, env = "BRIDGE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
+    /// The bridge's own public origins, comma-separated; /ws and /api answer only these Host names [default: IP literals and localhost].
+    #[arg(long, env = "BRIDGE_PUBLIC_ORIGINS", value_delimiter = ',')]
+    pub public_origins: Option<Vec<String>>,
     /// Directory of the web UI [default: web].
     #[arg(long, env = "BRIDGE_WEB_ROOT")]
     pub web_root: Option<PathBuf>,
@@ -420,6 +429,7 @@ impl Config {
         }
         set(&mut self.listen, &cli.listen);
         set(&mut self.allowed_origins, &cli.allowed_origins);
+        set(&mut self.public_origins, &cli.public_origins);
         if cli.web_root.is_some() {
             self.web_root = cli.web_root.clone();
         }
@@ -463,12 +473,20 @@ impl Config {
                 }
             }
         }
-        for origin in &self.allowed_origins {
-            if !(origin.starts_with("http://") || origin.starts_with("https://")) || origin.ends_with('/') {
-                return Err(invalid(
-                    "allowed_origins",
-                    format!("`{origin}` is not an origin (expected e.g. https://mail.example.org, no path)"),
-                ));
+        for (key, origins) in [
+            ("allowed_origins", &self.allowed_origins),
+            ("public_origins", &self.public_origins),
+        ] {
+            for origin in origins {
+                let authority = origin
+                    .strip_prefix("http://")
+                    .or_else(|| origin.strip_prefix("https://"));
+                if authority.is_none_or(|authority| authority.is_empty() || authority.contains('/')) {
+                    return Err(invalid(
+                        key,
+                        format!("`{origin}` is not an origin (expected e.g. https://mail.example.org, no path)"),
+                    ));
+                }
             }
         }
         let limits = &self.limits;

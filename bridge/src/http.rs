@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::config::TlsMode;
-use crate::session::origin_allowed;
+use crate::origin::origin_allowed;
 use crate::upstream::Dialer;
 
 /// The UI's Content-Security-Policy unless the operator sets one.

@@ -16,6 +16,7 @@ pub mod http;
 pub mod limits;
 pub mod listener;
 pub mod metrics;
+pub mod origin;
 pub mod policy;
 pub mod relay;
 pub mod session;
@@ -151,13 +152,18 @@ impl AppState {
 
 /// The bridge's router: `/ws`, the JSON and monitoring routes, and the UI.
 pub fn app(state: AppState) -> Router {
+    // Only the routes that reach upstreams or describe them check the Host: the
+    // UI's files and the monitoring routes are the same whatever name was used.
+    let own_host = middleware::from_fn_with_state(state.clone(), origin::require_own_host);
     let mut router = Router::new()
-        .route("/ws", get(session::upgrade))
+        .route("/ws", get(session::upgrade).layer(own_host.clone()))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .route(
             "/api/upstreams",
-            get(http::upstreams).layer(middleware::from_fn_with_state(state.clone(), http::cors)),
+            get(http::upstreams)
+                .layer(middleware::from_fn_with_state(state.clone(), http::cors))
+                .layer(own_host),
         );
     if let Some(root) = &state.config().web_root {
         let files = Router::new()

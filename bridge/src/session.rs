@@ -29,7 +29,7 @@ pub async fn upgrade(
 ) -> Response {
     let config = state.config();
     let client_ip = client_ip(peer.ip(), &headers, &config.trusted_proxies);
-    if !origin_allowed(&headers, &config.allowed_origins) {
+    if !crate::origin::origin_allowed(&headers, &config.allowed_origins) {
         state.metrics().refused("origin");
         warn!(%client_ip, origin = ?headers.get(header::ORIGIN), "refused: origin not allowed");
         return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
@@ -124,30 +124,6 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
         .unwrap_or(peer)
 }
 
-/// The Origin check against cross-site WebSocket hijacking. Browsers always send
-/// Origin on WebSocket upgrades, so a request without one is refused as well.
-/// With no configured origins, only the page's own origin (the Host) is allowed.
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) else {
-        return false;
-    };
-    if !allowed.is_empty() {
-        return allowed.iter().any(|candidate| candidate.eq_ignore_ascii_case(origin));
-    }
-    let Some(host) = headers.get(header::HOST).and_then(|value| value.to_str().ok()) else {
-        return false;
-    };
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    let default_port = if origin.starts_with("https://") { ":443" } else { ":80" };
-    authority.is_some_and(|authority| {
-        authority.eq_ignore_ascii_case(host)
-            || format!("{authority}{default_port}").eq_ignore_ascii_case(host)
-            || authority.eq_ignore_ascii_case(host.strip_suffix(default_port).unwrap_or(host))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,32 +135,6 @@ mod tests {
             map.append(*name, HeaderValue::from_static(value));
         }
         map
-    }
-
-    #[test]
-    fn same_origin_is_the_default() {
-        let same = headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")]);
-        assert!(origin_allowed(&same, &[]));
-        let https = headers(&[("origin", "https://mail.example.org"), ("host", "mail.example.org")]);
-        assert!(origin_allowed(&https, &[]));
-        let foreign = headers(&[("origin", "https://evil.example"), ("host", "mail.example.org")]);
-        assert!(!origin_allowed(&foreign, &[]));
-        let missing = headers(&[("host", "mail.example.org")]);
-        assert!(!origin_allowed(&missing, &[]));
-        let sneaky = headers(&[
-            ("origin", "http://127.0.0.1:8080.evil.example"),
-            ("host", "127.0.0.1:8080"),
-        ]);
-        assert!(!origin_allowed(&sneaky, &[]));
-    }
-
-    #[test]
-    fn configured_origins_replace_the_default() {
-        let allowed = vec!["https://app.example.com".to_owned()];
-        let ok = headers(&[("origin", "https://app.example.com"), ("host", "bridge.example.com")]);
-        assert!(origin_allowed(&ok, &allowed));
-        let same_host = headers(&[("origin", "https://bridge.example.com"), ("host", "bridge.example.com")]);
-        assert!(!origin_allowed(&same_host, &allowed));
     }
 
     #[test]

@@ -95,3 +95,44 @@ async fn a_noop_answer_cannot_open_the_end_to_end_gate_for_a_refused_starttls() 
         "the server saw {received:?}"
     );
 }
+
+/// A raw WebSocket upgrade request with the given Host and Origin; returns the status line.
+async fn upgrade_status(addr: std::net::SocketAddr, host: &str, origin: &str) -> String {
+    let request = format!(
+        "GET /ws?upstream=local HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut lines = BufReader::new(stream).lines();
+    lines.next_line().await.unwrap().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_dns_rebinding_name_gets_neither_a_relay_nor_the_server_list() {
+    let bridge = Bridge::start(&support::plain_upstream(support::echo_upstream().await, "")).await;
+    let port = bridge.addr.port();
+    let rebound = format!("rebind.attacker.example:{port}");
+    let status = upgrade_status(bridge.addr, &rebound, &format!("http://{rebound}")).await;
+    assert!(status.contains("421"), "{status}");
+    let (head, _) = support::http_get_with(bridge.addr, "/api/upstreams", &format!("Host: {rebound}\r\n")).await;
+    assert!(head.starts_with("HTTP/1.1 421"), "{head}");
+    // The bridge's own name still works, and the UI's files are served whatever the name.
+    let own = bridge.addr.to_string();
+    let status = upgrade_status(bridge.addr, &own, &bridge.origin()).await;
+    assert!(status.contains("101"), "{status}");
+    let (head, _) = support::http_get_with(bridge.addr, "/healthz", &format!("Host: {rebound}\r\n")).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    bridge.assert_metric("bridge_refused_total{reason=\"host\"} 2").await;
+
+    // Behind a proxy, the configured public origin is the one name served.
+    let config = support::plain_upstream(
+        support::echo_upstream().await,
+        "public_origins = [\"https://mail.example.org\"]",
+    );
+    let bridge = Bridge::start(&config).await;
+    let status = upgrade_status(bridge.addr, "mail.example.org", "https://mail.example.org").await;
+    assert!(status.contains("101"), "{status}");
+    let status = upgrade_status(bridge.addr, &bridge.addr.to_string(), &bridge.origin()).await;
+    assert!(status.contains("421"), "{status}");
+}

@@ -107,11 +107,16 @@ pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
     http_get_with(addr, path, "").await
 }
 
-/// A GET with extra header lines (each ending in CRLF).
+/// A GET with extra header lines (each ending in CRLF); a `Host:` among them replaces the default.
 pub(crate) async fn http_get_with(addr: SocketAddr, path: &str, headers: &str) -> (String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n");
+    let host = if headers.to_ascii_lowercase().contains("host:") {
+        String::new()
+    } else {
+        format!("Host: {addr}\r\n")
+    };
+    let request = format!("GET {path} HTTP/1.1\r\n{host}{headers}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("send");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
