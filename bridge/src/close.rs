@@ -22,8 +22,16 @@ pub enum CloseReason {
     UpstreamClosed,
     /// `?upstream=` names no configured upstream.
     UnknownUpstream(String),
-    /// The target is not allowed (pattern, address class or port).
+    /// The target is not allowed (pattern, spelling or port).
     AddressRefused(String),
+    /// A typed server resolved to an address it may not be dialled at. The page
+    /// learns only that `server` is not allowed; the address goes to the log.
+    AddressForbidden {
+        /// The server as the page typed it, `host:port`.
+        server: String,
+        /// Which address and why, for the log.
+        why: crate::policy::Forbidden,
+    },
     /// The name did not resolve.
     DnsFailure(String),
     /// Resolving and connecting took longer than `limits.connect_timeout_secs`.
@@ -59,7 +67,7 @@ impl CloseReason {
             Self::MessageTooBig => 1009,
             Self::UpstreamClosed => 4000,
             Self::UnknownUpstream(_) => 4001,
-            Self::AddressRefused(_) => 4002,
+            Self::AddressRefused(_) | Self::AddressForbidden { .. } => 4002,
             Self::DnsFailure(_) => 4003,
             Self::ConnectTimeout => 4004,
             Self::ConnectFailed(_) => 4005,
@@ -83,7 +91,7 @@ impl CloseReason {
             Self::MessageTooBig => "message_too_big",
             Self::UpstreamClosed => "upstream_closed",
             Self::UnknownUpstream(_) => "unknown_upstream",
-            Self::AddressRefused(_) => "address_refused",
+            Self::AddressRefused(_) | Self::AddressForbidden { .. } => "address_refused",
             Self::DnsFailure(_) => "dns_failure",
             Self::ConnectTimeout => "connect_timeout",
             Self::ConnectFailed(_) => "connect_failed",
@@ -98,9 +106,15 @@ impl CloseReason {
         }
     }
 
-    /// The close frame's reason text, cut to fit the frame.
+    /// The close frame's reason text, cut to fit the frame. Unlike `Display`
+    /// (which the log gets), it never says where a typed name resolved to.
     pub fn reason(&self) -> String {
-        let text = self.to_string();
+        let text = match self {
+            Self::AddressForbidden { server, .. } => {
+                format!("address refused: {server} is not an allowed server")
+            }
+            _ => self.to_string(),
+        };
         if text.len() <= 123 {
             return text;
         }
@@ -122,6 +136,9 @@ impl fmt::Display for CloseReason {
             Self::UpstreamClosed => f.write_str("upstream closed the connection"),
             Self::UnknownUpstream(name) => write!(f, "unknown upstream `{name}`"),
             Self::AddressRefused(why) => write!(f, "address refused: {why}"),
+            Self::AddressForbidden { server, why } => {
+                write!(f, "address refused: {server} is not an allowed server ({why})")
+            }
             Self::DnsFailure(why) => write!(f, "DNS lookup failed: {why}"),
             Self::ConnectTimeout => f.write_str("upstream connect timeout"),
             Self::ConnectFailed(why) => write!(f, "cannot connect to upstream: {why}"),
@@ -146,5 +163,24 @@ mod tests {
         let reason = CloseReason::TlsFailure("ü".repeat(200)).reason();
         assert!(reason.len() <= 123, "{}", reason.len());
         assert!(reason.ends_with("..."));
+    }
+
+    #[test]
+    fn the_page_never_learns_where_a_typed_name_points() {
+        let reason = CloseReason::AddressForbidden {
+            server: "intranet.example.org:993".into(),
+            why: crate::policy::Forbidden::Class {
+                ip: "10.1.2.3".parse().unwrap(),
+                class: "a private address",
+            },
+        };
+        assert_eq!(
+            reason.reason(),
+            "address refused: intranet.example.org:993 is not an allowed server"
+        );
+        assert!(
+            reason.to_string().contains("10.1.2.3 is a private address"),
+            "the log has it"
+        );
     }
 }

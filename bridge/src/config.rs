@@ -227,6 +227,10 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` is trusted for the client IP (e.g. your nginx).
     #[serde(default)]
     pub trusted_proxies: Vec<IpNet>,
+    /// Networks a typed server may never be dialled in, over any pattern's
+    /// `allow_networks` (e.g. your own NAT64 prefix, or public ranges you keep private).
+    #[serde(default)]
+    pub deny_networks: Vec<IpNet>,
     /// Seconds sessions get to finish after SIGTERM before they are closed.
     #[serde(default = "default_grace")]
     pub shutdown_grace_secs: u64,
@@ -266,6 +270,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             trusted_proxies: Vec::new(),
+            deny_networks: Vec::new(),
             shutdown_grace_secs: default_grace(),
             content_security_policy: None,
             limits: Limits::default(),
@@ -308,6 +313,9 @@ pub struct Cli {
     /// Proxies (CIDR, comma-separated) whose X-Forwarded-For is trusted.
     #[arg(long, env = "BRIDGE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<IpNet>>,
+    /// Networks (CIDR, comma-separated) no typed server may be dialled in, e.g. your own NAT64 prefix.
+    #[arg(long, env = "BRIDGE_DENY_NETWORKS", value_delimiter = ',')]
+    pub deny_networks: Option<Vec<IpNet>>,
     /// Seconds sessions get to finish after SIGTERM [default: 10].
     #[arg(long, env = "BRIDGE_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,
@@ -440,6 +448,7 @@ impl Config {
             self.tls_key = cli.tls_key.clone();
         }
         set(&mut self.trusted_proxies, &cli.trusted_proxies);
+        set(&mut self.deny_networks, &cli.deny_networks);
         set(&mut self.shutdown_grace_secs, &cli.shutdown_grace_secs);
         if cli.content_security_policy.is_some() {
             self.content_security_policy = cli.content_security_policy.clone();

@@ -117,16 +117,11 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if ip.is_loopback() {
         return Some("a loopback address");
     }
-    // Addresses that carry an IPv4 address inside are judged by that address.
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return forbidden_v4(v4);
-    }
-    let embedded = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
-    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return forbidden_v4(embedded(segments[6], segments[7]));
-    }
-    if segments[0] == 0x2002 {
-        return forbidden_v4(embedded(segments[1], segments[2]));
+    // Addresses that carry an IPv4 address inside are judged by that address:
+    // a translator or tunnel on the way delivers them to it.
+    let embedded = embedded_ipv4(ip);
+    if !embedded.is_empty() {
+        return embedded.into_iter().find_map(forbidden_v4);
     }
     if segments[..6] == [0; 6] {
         return Some("an IPv4-compatible address");
@@ -140,6 +135,35 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
         0x0100 if segments[1..4] == [0, 0, 0] => "a discard-only address",
         _ => return None,
     })
+}
+
+/// The IPv4 addresses an IPv6 address carries for a translator or tunnel to
+/// deliver to; empty when it is not one of those forms.
+///
+/// - IPv4-mapped `::ffff:a.b.c.d` and SIIT's IPv4-translated `::ffff:0:a.b.c.d` (RFC 2765);
+/// - NAT64's well-known prefix `64:ff9b::/96` (RFC 6052);
+/// - NAT64's local-use `64:ff9b:1::/48` (RFC 8215), where the operator picks the
+///   prefix length, so the address is read at every position RFC 6052 allows;
+/// - 6to4 `2002:AABB:CCDD::/48` (RFC 3056);
+/// - Teredo `2001:0:SSSS:SSSS::/32` (RFC 4380): the server, and the client's
+///   address stored inverted in the last 32 bits.
+pub fn embedded_ipv4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = ip.segments();
+    let octets = ip.octets();
+    let v4 = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
+    let last = v4(s[6], s[7]);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, ..] | [0, 0, 0, 0, 0xffff, 0, ..] | [0x64, 0xff9b, 0, 0, 0, 0, ..] => vec![last],
+        [0x64, 0xff9b, 0x1, ..] => {
+            // RFC 6052 section 2.2: bits 64..72 are always zero, so a /48 or /56
+            // prefix splits the IPv4 address around them.
+            let at = |indexes: [usize; 4]| Ipv4Addr::from(indexes.map(|index| octets[index]));
+            vec![at([6, 7, 9, 10]), at([7, 9, 10, 11]), at([9, 10, 11, 12]), last]
+        }
+        [0x2002, high, low, ..] => vec![v4(high, low)],
+        [0x2001, 0, high, low, ..] => vec![v4(high, low), Ipv4Addr::from(!u32::from(last))],
+        _ => Vec::new(),
+    }
 }
 
 /// A server family the user may type: `*.example.org:993`, `imap.example.org:*`.
@@ -202,16 +226,54 @@ impl HostPattern {
     }
 }
 
+/// An address a typed server may not be dialled at. Its `Display` names the
+/// address, for the bridge's log only: the page is told just that the server is
+/// not allowed, never where a name points inside the operator's network.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Forbidden {
+    /// The name resolved to nothing.
+    #[error("the name resolved to no address")]
+    NoAddress,
+    /// A private, loopback, reserved... address, not in the pattern's `allow_networks`.
+    #[error("{ip} is {class}")]
+    Class {
+        /// The address.
+        ip: IpAddr,
+        /// Which class, e.g. "a loopback address".
+        class: &'static str,
+    },
+    /// An address in the operator's `deny_networks`.
+    #[error("{ip} is in deny_networks ({network})")]
+    Denied {
+        /// The address.
+        ip: IpAddr,
+        /// The network it falls in.
+        network: IpNet,
+    },
+}
+
 /// Checks resolved addresses: all must be allowed, or the whole target is refused,
 /// so a name that mixes a public and a private answer cannot be used for rebinding.
-pub fn check_resolved(addresses: &[IpAddr], allow: &[IpNet]) -> Result<(), String> {
+/// `deny` wins over `allow`; an address that embeds an IPv4 address is also
+/// checked against `deny` by that address.
+pub fn check_resolved(addresses: &[IpAddr], allow: &[IpNet], deny: &[IpNet]) -> Result<(), Forbidden> {
     if addresses.is_empty() {
-        return Err("the name resolved to no address".into());
+        return Err(Forbidden::NoAddress);
     }
-    for ip in addresses {
-        if let Some(reason) = forbidden_reason(*ip) {
-            if !allow.iter().any(|net| net.contains(ip)) {
-                return Err(format!("{ip} is {reason}"));
+    for &ip in addresses {
+        let inside = match ip {
+            IpAddr::V6(v6) => embedded_ipv4(v6).into_iter().map(IpAddr::V4).collect(),
+            IpAddr::V4(_) => Vec::new(),
+        };
+        for candidate in std::iter::once(ip).chain(inside) {
+            if let Some(network) = deny.iter().find(|net| net.contains(&candidate)) {
+                return Err(Forbidden::Denied { ip, network: *network });
+            }
+        }
+        if let Some(class) = forbidden_reason(ip) {
+            if !allow.iter().any(|net| net.contains(&ip)) {
+                return Err(Forbidden::Class { ip, class });
             }
         }
     }
@@ -274,7 +336,16 @@ mod tests {
             "::ffff:10.0.0.1",
             "::127.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "64:ff9b:1:a00:0:100::",
+            "64:ff9b:1:a:0:1::",
+            "64:ff9b:1:0:a:0:100::",
+            "::ffff:0:a00:1",
+            "::ffff:0:7f00:1",
             "2002:7f00:1::",
+            "2002:a9fe:a9fe::1",
+            "2001:0:a00:1::1",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
             "fc00::1",
             "fd00:ec2::254",
             "fe80::1",
@@ -320,10 +391,55 @@ mod tests {
     fn mixed_answers_are_refused_unless_allowed() {
         let public: IpAddr = "93.184.216.34".parse().unwrap();
         let private: IpAddr = "10.0.0.5".parse().unwrap();
-        assert!(check_resolved(&[public], &[]).is_ok());
-        assert!(check_resolved(&[public, private], &[]).is_err());
-        assert!(check_resolved(&[public, private], &["10.0.0.0/8".parse().unwrap()]).is_ok());
-        assert!(check_resolved(&[], &[]).is_err());
+        let ten: IpNet = "10.0.0.0/8".parse().unwrap();
+        assert!(check_resolved(&[public], &[], &[]).is_ok());
+        assert_eq!(
+            check_resolved(&[public, private], &[], &[]),
+            Err(Forbidden::Class {
+                ip: private,
+                class: "a private address"
+            })
+        );
+        assert!(check_resolved(&[public, private], &[ten], &[]).is_ok());
+        assert_eq!(check_resolved(&[], &[], &[]), Err(Forbidden::NoAddress));
+    }
+
+    #[test]
+    fn deny_networks_win_over_allow_networks_and_see_inside_translated_addresses() {
+        // An operator's own NAT64 prefix, and a public range they keep for themselves.
+        let translator: IpNet = "2001:db8:64::/96".parse().unwrap();
+        let office: IpNet = "93.184.216.0/24".parse().unwrap();
+        let via_translator: IpAddr = "2001:db8:64::5db8:d822".parse().unwrap();
+        assert!(matches!(
+            check_resolved(&[via_translator], &[translator], &[translator]),
+            Err(Forbidden::Denied { .. })
+        ));
+        let office_host: IpAddr = "93.184.216.34".parse().unwrap();
+        assert!(check_resolved(&[office_host], &[], &[office]).is_err());
+        // The same office address reached through the well-known NAT64 prefix.
+        let through_nat64: IpAddr = "64:ff9b::5db8:d822".parse().unwrap();
+        assert!(check_resolved(&[through_nat64], &[], &[]).is_ok());
+        assert!(check_resolved(&[through_nat64], &[], &[office]).is_err());
+    }
+
+    #[test]
+    fn the_ipv4_inside_each_translated_form_is_found() {
+        let inside = |text: &str| embedded_ipv4(text.parse().unwrap());
+        let ten = Ipv4Addr::new(10, 0, 0, 1);
+        assert_eq!(inside("::ffff:10.0.0.1"), [ten]);
+        assert_eq!(inside("::ffff:0:10.0.0.1"), [ten]);
+        assert_eq!(inside("64:ff9b::10.0.0.1"), [ten]);
+        assert!(
+            inside("64:ff9b:1::a00:1").contains(&ten),
+            "/96 under the local-use prefix"
+        );
+        assert!(inside("64:ff9b:1:a00:0:100::").contains(&ten), "/48");
+        assert!(inside("64:ff9b:1:a:0:1::").contains(&ten), "/56");
+        assert!(inside("64:ff9b:1:0:a:0:100::").contains(&ten), "/64");
+        assert_eq!(inside("2002:a00:1::1"), [ten]);
+        // Teredo: the server, then the client stored inverted (0xf5ffff fe = 10.0.0.1 inverted).
+        assert_eq!(inside("2001:0:a00:1::f5ff:fffe"), [ten, ten]);
+        assert!(inside("2606:4700::1111").is_empty());
     }
 
     #[test]

@@ -42,7 +42,16 @@ pub struct Target {
     tls_config: Arc<ClientConfig>,
     server_name: Option<String>,
     /// `None` for operator-named upstreams, which may point anywhere the operator likes.
-    address_policy: Option<Vec<ipnet::IpNet>>,
+    address_policy: Option<AddressPolicy>,
+}
+
+/// Where a typed server's resolved addresses may lie besides public unicast.
+#[derive(Debug, Clone)]
+struct AddressPolicy {
+    /// The pattern's `allow_networks`.
+    allow: Vec<ipnet::IpNet>,
+    /// The bridge's `deny_networks`, which win over `allow`.
+    deny: Vec<ipnet::IpNet>,
 }
 
 impl Target {
@@ -83,6 +92,8 @@ pub struct Dialer {
     /// The `ca_file` text of end-to-end upstreams, which the page needs to verify the server.
     page_roots: HashMap<String, String>,
     patterns: Vec<(HostPattern, PatternConfig)>,
+    /// Networks no typed server may be dialled in (`deny_networks`).
+    deny_networks: Vec<ipnet::IpNet>,
     default_tls: Arc<ClientConfig>,
     connect_timeout: Duration,
     handshake_timeout: Duration,
@@ -121,6 +132,7 @@ impl Dialer {
             named,
             page_roots,
             patterns,
+            deny_networks: config.deny_networks.clone(),
             default_tls,
             connect_timeout: Duration::from_secs(config.limits.connect_timeout_secs),
             handshake_timeout: Duration::from_secs(config.limits.tls_handshake_timeout_secs),
@@ -157,17 +169,26 @@ impl Dialer {
                     .iter()
                     .find(|(parsed, config)| parsed.matches(&host, port, &config.ports))
                     .ok_or_else(|| CloseReason::AddressRefused(format!("{typed}:{port} is not an allowed server")))?;
+                let display = format!("{typed}:{port}");
                 if let Host::Ip(ip) = host {
-                    policy::check_resolved(&[ip], &pattern.allow_networks).map_err(CloseReason::AddressRefused)?;
+                    policy::check_resolved(&[ip], &pattern.allow_networks, &self.deny_networks).map_err(|why| {
+                        CloseReason::AddressForbidden {
+                            server: display.clone(),
+                            why,
+                        }
+                    })?;
                 }
                 Ok(Target {
-                    display: format!("{typed}:{port}"),
+                    display,
                     host,
                     port,
                     tls: pattern.tls,
                     tls_config: self.default_tls.clone(),
                     server_name: None,
-                    address_policy: Some(pattern.allow_networks.clone()),
+                    address_policy: Some(AddressPolicy {
+                        allow: pattern.allow_networks.clone(),
+                        deny: self.deny_networks.clone(),
+                    }),
                 })
             }
             _ => Err(CloseReason::InvalidRequest(
@@ -233,9 +254,12 @@ async fn connect(target: &Target) -> Result<TcpStream, CloseReason> {
             .map_err(|error| CloseReason::DnsFailure(format!("{name}: {error}")))?
             .collect(),
     };
-    if let Some(allow) = &target.address_policy {
+    if let Some(policy) = &target.address_policy {
         let ips: Vec<IpAddr> = addresses.iter().map(SocketAddr::ip).collect();
-        policy::check_resolved(&ips, allow).map_err(CloseReason::AddressRefused)?;
+        policy::check_resolved(&ips, &policy.allow, &policy.deny).map_err(|why| CloseReason::AddressForbidden {
+            server: target.display.clone(),
+            why,
+        })?;
     }
     // The checked addresses are dialled as they are: no second lookup can swap them.
     let mut last_error = None;

@@ -95,7 +95,7 @@ async fn failures_reach_the_page_as_close_codes() {
         listener.local_addr().unwrap()
     };
     let config = format!(
-        "{}\n[[upstream]]\nname = \"dead\"\naddress = \"{dead_port}\"\ntls = \"none\"\n\n[[upstream]]\nname = \"nowhere\"\naddress = \"no-such-host.invalid:143\"\ntls = \"none\"\n\n[[upstream_pattern]]\npattern = \"*.example.org:993\"\ntls = \"implicit\"\n\n[[upstream_pattern]]\npattern = \"localhost:*\"\ntls = \"none\"\n",
+        "{}\n[[upstream]]\nname = \"dead\"\naddress = \"{dead_port}\"\ntls = \"none\"\n\n[[upstream]]\nname = \"nowhere\"\naddress = \"no-such-host.invalid:143\"\ntls = \"none\"\n\n[[upstream_pattern]]\npattern = \"*.example.org:993\"\ntls = \"implicit\"\n\n[[upstream_pattern]]\npattern = \"localhost:*\"\ntls = \"none\"\n\n[[upstream_pattern]]\npattern = \"64:ff9b:1::a00:1:993\"\ntls = \"implicit\"\n",
         plain_upstream(echo_upstream().await, "")
     );
     let bridge = Bridge::start(&config).await;
@@ -107,7 +107,9 @@ async fn failures_reach_the_page_as_close_codes() {
         ("host=127.1&port=993", 4002, "unusual IP address spelling"),
         ("host=0x7f.0.0.1&port=143", 4002, "unusual IP address spelling"),
         ("host=2130706433&port=143", 4002, "unusual IP address spelling"),
-        ("host=localhost&port=143", 4002, "is a loopback address"),
+        // Refusals by address say what the user can act on, never the address.
+        ("host=localhost&port=143", 4002, "localhost:143 is not an allowed server"),
+        ("host=64:ff9b:1::a00:1&port=993", 4002, "is not an allowed server"),
         ("host=localhost&port=22", 4002, "is not an allowed server"),
         ("upstream=local&host=x", 4012, "invalid request"),
     ];
@@ -118,6 +120,10 @@ async fn failures_reach_the_page_as_close_codes() {
             .unwrap_or_else(|| panic!("{query}: no close frame"));
         assert_eq!(got_code, code, "{query}: {got_reason}");
         assert!(got_reason.contains(reason), "{query}: {got_reason}");
+        assert!(
+            !got_reason.contains("127.0.0.1") && !got_reason.contains("10.0.0.1") && !got_reason.contains("loopback"),
+            "{query}: {got_reason}"
+        );
     }
     let (_, body) = http_get(bridge.addr, "/api/upstreams").await;
     assert!(
