@@ -158,6 +158,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// WebSocket sessions open at once from one client IP.
     pub max_connections_per_ip: usize,
+    /// IPv6 clients are counted per network of this many leading bits (a /64
+    /// usually belongs to one subscriber); 128 counts single addresses.
+    pub ipv6_client_prefix: u8,
     /// WebSocket upgrades per minute from one client IP.
     pub upgrades_per_minute_per_ip: u32,
     /// Largest WebSocket message (and frame) the bridge accepts from a page.
@@ -183,6 +186,7 @@ impl Default for Limits {
         Self {
             max_connections: 10_000,
             max_connections_per_ip: 32,
+            ipv6_client_prefix: 64,
             upgrades_per_minute_per_ip: 120,
             max_message_bytes: 1 << 20,
             // IMAP clients re-issue IDLE every 29 minutes (RFC 2177), so 31 minutes of
@@ -331,6 +335,9 @@ pub struct Cli {
     /// Max concurrent sessions per client IP [default: 32].
     #[arg(long, env = "BRIDGE_MAX_CONNECTIONS_PER_IP")]
     pub max_connections_per_ip: Option<usize>,
+    /// Count IPv6 clients per network of this many bits [default: 64].
+    #[arg(long, env = "BRIDGE_IPV6_CLIENT_PREFIX")]
+    pub ipv6_client_prefix: Option<u8>,
     /// Max WebSocket upgrades per minute per client IP [default: 120].
     #[arg(long, env = "BRIDGE_UPGRADES_PER_MINUTE_PER_IP")]
     pub upgrades_per_minute_per_ip: Option<u32>,
@@ -459,6 +466,7 @@ impl Config {
         let limits = &mut self.limits;
         set(&mut limits.max_connections, &cli.max_connections);
         set(&mut limits.max_connections_per_ip, &cli.max_connections_per_ip);
+        set(&mut limits.ipv6_client_prefix, &cli.ipv6_client_prefix);
         set(&mut limits.upgrades_per_minute_per_ip, &cli.upgrades_per_minute_per_ip);
         set(&mut limits.max_message_bytes, &cli.max_message_bytes);
         set(&mut limits.idle_timeout_secs, &cli.idle_timeout_secs);
@@ -515,6 +523,27 @@ impl Config {
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be greater than 0"));
+            }
+        }
+        if !(1..=128).contains(&limits.ipv6_client_prefix) {
+            return Err(invalid(
+                "limits.ipv6_client_prefix",
+                "must be between 1 and 128 (64 is usual)",
+            ));
+        }
+        for proxy in &self.trusted_proxies {
+            // Wider than this trusts (nearly) the whole Internet to name the client.
+            let too_wide = match proxy {
+                IpNet::V4(net) => net.prefix_len() < 8,
+                IpNet::V6(net) => net.prefix_len() < 7,
+            };
+            if too_wide {
+                return Err(invalid(
+                    "trusted_proxies",
+                    format!(
+                        "`{proxy}` would let any client choose its own address with X-Forwarded-For and escape the per-IP limits; list only your proxies' addresses (e.g. 127.0.0.1/32)"
+                    ),
+                ));
             }
         }
         if !(512..=16 << 20).contains(&limits.buffer_bytes) {
@@ -661,6 +690,22 @@ tls = "starttls"          # "implicit" | "starttls" | "none"
         config.tls_cert = Some(PathBuf::from("/nonexistent/cert.pem"));
         config.tls_key = Some(PathBuf::from("/nonexistent/key.pem"));
         assert!(config.validate().unwrap_err().to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_as_wide_as_the_internet_is_refused() {
+        for wide in ["0.0.0.0/0", "::/0", "0.0.0.0/4"] {
+            let mut config = Config::from_toml(MINIMAL, Path::new("b.toml")).unwrap();
+            config.trusted_proxies = vec![wide.parse().unwrap()];
+            let error = config.validate().unwrap_err().to_string();
+            assert!(
+                error.contains("trusted_proxies") && error.contains("X-Forwarded-For"),
+                "{error}"
+            );
+        }
+        let mut config = Config::from_toml(MINIMAL, Path::new("b.toml")).unwrap();
+        config.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap(), "fc00::/7".parse().unwrap()];
+        config.validate().unwrap();
     }
 
     #[test]

@@ -45,11 +45,25 @@ struct State {
     per_ip: HashMap<IpAddr, PerIp>,
 }
 
+/// The client a per-IP limit counts: an IPv4 address (also when written as
+/// IPv4-mapped IPv6), or the IPv6 network of `ipv6_prefix` bits around the
+/// address, since whoever holds one address of a /64 usually holds all of it.
+pub fn client_key(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => ipnet::Ipv6Net::new(v6, ipv6_prefix.min(128)).map_or(ip, |net| IpAddr::V6(net.trunc().addr())),
+        },
+    }
+}
+
 /// Shared admission state.
 #[derive(Debug)]
 pub struct Admission {
     max_total: usize,
     max_per_ip: usize,
+    ipv6_prefix: u8,
     burst: f64,
     refill_per_second: f64,
     state: Mutex<State>,
@@ -69,6 +83,7 @@ impl Admission {
         Arc::new(Self {
             max_total: limits.max_connections,
             max_per_ip: limits.max_connections_per_ip,
+            ipv6_prefix: limits.ipv6_client_prefix,
             burst: per_minute,
             refill_per_second: per_minute / 60.0,
             state: Mutex::new(State::default()),
@@ -82,6 +97,7 @@ impl Admission {
 
     /// Admits a new session from `ip`, or says which limit refuses it.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Permit, Refusal> {
+        let ip = client_key(ip, self.ipv6_prefix);
         let now = Instant::now();
         let mut state = self.lock();
         if state.per_ip.len() > PRUNE_ABOVE {
@@ -164,5 +180,42 @@ mod tests {
         }
         assert_eq!(admission.admit(ip).unwrap_err(), Refusal::RateLimited);
         assert!(admission.admit("192.0.2.10".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let admission = Admission::new(&limits(100, 2, 100));
+        let _first = admission.admit("2001:db8:1:2::1".parse().unwrap()).unwrap();
+        let _second = admission.admit("2001:db8:1:2:ffff::9".parse().unwrap()).unwrap();
+        assert_eq!(
+            admission.admit("2001:db8:1:2:abcd::7".parse().unwrap()).unwrap_err(),
+            Refusal::TooManyFromIp,
+            "another address of the same /64"
+        );
+        assert!(
+            admission.admit("2001:db8:1:3::1".parse().unwrap()).is_ok(),
+            "the next /64"
+        );
+        // An IPv4-mapped address is the IPv4 client it names.
+        let _v4 = admission.admit("192.0.2.1".parse().unwrap()).unwrap();
+        let _mapped = admission.admit("::ffff:192.0.2.1".parse().unwrap()).unwrap();
+        assert_eq!(
+            admission.admit("192.0.2.1".parse().unwrap()).unwrap_err(),
+            Refusal::TooManyFromIp
+        );
+    }
+
+    #[test]
+    fn the_ipv6_prefix_is_configurable() {
+        let admission = Admission::new(&Limits {
+            ipv6_client_prefix: 128,
+            ..limits(100, 1, 100)
+        });
+        let _one = admission.admit("2001:db8::1".parse().unwrap()).unwrap();
+        assert!(admission.admit("2001:db8::2".parse().unwrap()).is_ok());
+        assert_eq!(
+            client_key("2001:db8:aa:bb::1".parse().unwrap(), 48),
+            "2001:db8:aa::".parse::<IpAddr>().unwrap()
+        );
     }
 }

@@ -136,3 +136,33 @@ async fn a_dns_rebinding_name_gets_neither_a_relay_nor_the_server_list() {
     let status = upgrade_status(bridge.addr, &bridge.addr.to_string(), &bridge.origin()).await;
     assert!(status.contains("421"), "{status}");
 }
+
+#[tokio::test]
+async fn addresses_from_one_ipv6_64_share_one_per_ip_limit() {
+    let config = support::plain_upstream(
+        support::echo_upstream().await,
+        "trusted_proxies = [\"127.0.0.1/32\"]\n[limits]\nmax_connections_per_ip = 2",
+    );
+    let bridge = Bridge::start(&config).await;
+    let open_from = |client: &'static str| {
+        let bridge = &bridge;
+        async move {
+            let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+                "ws://{}/ws?upstream=local",
+                bridge.addr
+            ))
+            .unwrap();
+            let headers = request.headers_mut();
+            headers.insert("origin", bridge.origin().parse().unwrap());
+            headers.insert("x-forwarded-for", client.parse().unwrap());
+            tokio_tungstenite::connect_async(request)
+                .await
+                .map(|(socket, _)| socket)
+        }
+    };
+    let _first = open_from("2001:db8:5:6::1").await.unwrap();
+    let _second = open_from("2001:db8:5:6:1:2:3:4").await.unwrap();
+    let third = open_from("2001:db8:5:6:ffff::99").await.unwrap_err();
+    assert!(third.to_string().contains("429"), "{third}");
+    let _other_network = open_from("2001:db8:5:7::1").await.unwrap();
+}

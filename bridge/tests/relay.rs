@@ -108,7 +108,11 @@ async fn failures_reach_the_page_as_close_codes() {
         ("host=0x7f.0.0.1&port=143", 4002, "unusual IP address spelling"),
         ("host=2130706433&port=143", 4002, "unusual IP address spelling"),
         // Refusals by address say what the user can act on, never the address.
-        ("host=localhost&port=143", 4002, "localhost:143 is not an allowed server"),
+        (
+            "host=localhost&port=143",
+            4002,
+            "localhost:143 is not an allowed server",
+        ),
         ("host=64:ff9b:1::a00:1&port=993", 4002, "is not an allowed server"),
         ("host=localhost&port=22", 4002, "is not an allowed server"),
         ("upstream=local&host=x", 4012, "invalid request"),
