@@ -270,7 +270,9 @@ where
     };
 
     writer.close().await;
-    if reason != CloseReason::PageClosed && reason != CloseReason::DeadPeer {
+    // Best effort also for a dead peer: a page that only stalled (a busy tab, a
+    // suspended laptop waking up) still reads 4010; a gone one costs CLOSE_TIMEOUT.
+    if reason != CloseReason::PageClosed {
         let frame = CloseFrame {
             code: reason.code(),
             reason: reason.reason().into(),

@@ -245,7 +245,7 @@ async fn a_dead_peer_that_answers_no_ping_is_dropped() {
     ))
     .await;
     // Connected but never read: tungstenite only answers pings while it is polled.
-    let _silent = bridge.connect("upstream=local").await.unwrap();
+    let mut silent = bridge.connect("upstream=local").await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let metrics = bridge.metrics().await;
@@ -256,6 +256,9 @@ async fn a_dead_peer_that_answers_no_ping_is_dropped() {
         assert!(tokio::time::Instant::now() < deadline, "not dropped: {metrics}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A page that only stalled (a busy tab) reads the close code the config promises.
+    let (code, reason) = closed(&mut silent).await.expect("a close frame after the pings");
+    assert_eq!((code, reason.as_str()), (4010, "page stopped responding"));
 }
 
 #[tokio::test]
