@@ -29,6 +29,14 @@ pub async fn upgrade(
 ) -> Response {
     let config = state.config();
     let client_ip = client_ip(peer.ip(), &headers, &config.trusted_proxies);
+    if !websocket_key_valid(&headers) {
+        state.metrics().refused("bad_request");
+        return (
+            StatusCode::BAD_REQUEST,
+            "Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455 section 4.2.1)\n",
+        )
+            .into_response();
+    }
     if !crate::origin::origin_allowed(&headers, &config.allowed_origins) {
         state.metrics().refused("origin");
         warn!(%client_ip, origin = ?headers.get(header::ORIGIN), "refused: origin not allowed");
@@ -104,6 +112,24 @@ async fn session(state: AppState, mut socket: WebSocket, query: TargetQuery, per
     drop(permit);
 }
 
+/// RFC 6455 section 4.2.1: the key is a base64-encoded 16-byte value, so exactly
+/// 22 base64 digits and `==`, the last digit carrying only 2 bits.
+fn websocket_key_valid(headers: &HeaderMap) -> bool {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).map(|value| value.as_bytes()) else {
+        return false;
+    };
+    let [digits @ .., last, b'=', b'='] = key else {
+        return false;
+    };
+    digits.len() == 21
+        && digits.iter().all(|digit| ALPHABET.contains(digit))
+        && ALPHABET
+            .iter()
+            .position(|digit| digit == last)
+            .is_some_and(|value| value & 0b1111 == 0)
+}
+
 /// The client's address: the peer, or the last hop a trusted proxy reports.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     if !trusted.iter().any(|net| net.contains(&peer)) {
@@ -135,6 +161,27 @@ mod tests {
             map.append(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn websocket_keys_are_16_bytes_of_base64() {
+        let with_key = |key: &'static str| headers(&[("sec-websocket-key", key)]);
+        assert!(
+            websocket_key_valid(&with_key("dGhlIHNhbXBsZSBub25jZQ==")),
+            "RFC 6455's example"
+        );
+        for bad in [
+            "",
+            "x",
+            "dGhlIHNhbXBsZSBub25jZQ",
+            "dGhlIHNhbXBsZSBub25jZR==",
+            "dGhlIHNhbXBsZSBub25j!Q==",
+            "dGhlIHNhbXBsZSBub25jZQ==dGhl",
+            "dGhlIHNhbXBsZSBub25jZSBsb25nZXI=",
+        ] {
+            assert!(!websocket_key_valid(&with_key(bad)), "{bad:?} accepted");
+        }
+        assert!(!websocket_key_valid(&HeaderMap::new()));
     }
 
     #[test]

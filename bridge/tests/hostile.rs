@@ -98,9 +98,14 @@ async fn a_noop_answer_cannot_open_the_end_to_end_gate_for_a_refused_starttls() 
 
 /// A raw WebSocket upgrade request with the given Host and Origin; returns the status line.
 async fn upgrade_status(addr: std::net::SocketAddr, host: &str, origin: &str) -> String {
+    upgrade_status_with_key(addr, host, origin, "dGhlIHNhbXBsZSBub25jZQ==").await
+}
+
+/// The same with a chosen `Sec-WebSocket-Key`.
+async fn upgrade_status_with_key(addr: std::net::SocketAddr, host: &str, origin: &str, key: &str) -> String {
     let request = format!(
         "GET /ws?upstream=local HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n"
     );
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
@@ -165,4 +170,16 @@ async fn addresses_from_one_ipv6_64_share_one_per_ip_limit() {
     let third = open_from("2001:db8:5:6:ffff::99").await.unwrap_err();
     assert!(third.to_string().contains("429"), "{third}");
     let _other_network = open_from("2001:db8:5:7::1").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_websocket_key_that_is_not_16_base64_bytes_gets_400() {
+    let bridge = Bridge::start(&support::plain_upstream(support::echo_upstream().await, "")).await;
+    let own = bridge.addr.to_string();
+    for key in ["x", "not base64 at all!!", "dGhlIHNhbXBsZSBub25jZSBsb25nZXI="] {
+        let status = upgrade_status_with_key(bridge.addr, &own, &bridge.origin(), key).await;
+        assert!(status.contains("400"), "{key}: {status}");
+    }
+    let status = upgrade_status(bridge.addr, &own, &bridge.origin()).await;
+    assert!(status.contains("101"), "{status}");
 }
