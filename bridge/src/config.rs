@@ -175,6 +175,9 @@ pub struct Limits {
     pub connect_timeout_secs: u64,
     /// Time allowed for a TLS handshake (upstream or listener) and STARTTLS.
     pub tls_handshake_timeout_secs: u64,
+    /// Time a client has to send a complete request head (the first one, and
+    /// each next one on a kept-alive connection) before the connection is closed.
+    pub request_timeout_secs: u64,
     /// Bytes read from the upstream per WebSocket message; also the page-side read buffer.
     pub buffer_bytes: usize,
     /// Bytes relayed per session in both directions together; 0 means no cap.
@@ -196,6 +199,7 @@ impl Default for Limits {
             ping_timeout_secs: 60,
             connect_timeout_secs: 10,
             tls_handshake_timeout_secs: 10,
+            request_timeout_secs: 10,
             // Fewer, larger WebSocket messages for bulk downloads (measured by
             // scripts/bench-bridge.sh); idle sessions hold no read buffer.
             buffer_bytes: 64 * 1024,
@@ -359,6 +363,9 @@ pub struct Cli {
     /// TLS handshake and STARTTLS timeout in seconds [default: 10].
     #[arg(long, env = "BRIDGE_TLS_HANDSHAKE_TIMEOUT_SECS")]
     pub tls_handshake_timeout_secs: Option<u64>,
+    /// Seconds a client has to send a complete request head [default: 10].
+    #[arg(long, env = "BRIDGE_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
     /// Relay buffer per direction in bytes [default: 65536].
     #[arg(long, env = "BRIDGE_BUFFER_BYTES")]
     pub buffer_bytes: Option<usize>,
@@ -474,6 +481,7 @@ impl Config {
         set(&mut limits.ping_timeout_secs, &cli.ping_timeout_secs);
         set(&mut limits.connect_timeout_secs, &cli.connect_timeout_secs);
         set(&mut limits.tls_handshake_timeout_secs, &cli.tls_handshake_timeout_secs);
+        set(&mut limits.request_timeout_secs, &cli.request_timeout_secs);
         set(&mut limits.buffer_bytes, &cli.buffer_bytes);
         set(&mut limits.max_session_bytes, &cli.max_session_bytes);
     }
@@ -520,6 +528,7 @@ impl Config {
             ("limits.ping_timeout_secs", limits.ping_timeout_secs),
             ("limits.connect_timeout_secs", limits.connect_timeout_secs),
             ("limits.tls_handshake_timeout_secs", limits.tls_handshake_timeout_secs),
+            ("limits.request_timeout_secs", limits.request_timeout_secs),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be greater than 0"));

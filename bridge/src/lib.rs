@@ -14,11 +14,11 @@ pub mod config;
 pub mod e2e;
 pub mod http;
 pub mod limits;
-pub mod listener;
 pub mod metrics;
 pub mod origin;
 pub mod policy;
 pub mod relay;
+mod serve;
 pub mod session;
 pub mod starttls;
 pub mod tls;
@@ -33,7 +33,6 @@ use axum::Router;
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -226,30 +225,15 @@ impl Server {
     /// Serves until `signal` resolves, then drains sessions for the configured grace period.
     pub async fn run(self, signal: impl Future<Output = ()> + Send + 'static) {
         let config = self.state.config();
-        let handshake_timeout = Duration::from_secs(config.limits.tls_handshake_timeout_secs);
         let grace = Duration::from_secs(config.shutdown_grace_secs);
-        let service = app(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let served = match self.tls {
-            Some(tls) => match listener::TlsListener::new(self.tcp, tls, handshake_timeout) {
-                // `tap_io` gives the TLS listener axum's ConnectInfo<SocketAddr> support.
-                Ok(listener) => {
-                    axum::serve(listener.tap_io(|_| {}), service)
-                        .with_graceful_shutdown(signal)
-                        .await
-                }
-                Err(error) => Err(error),
-            },
-            // Relayed IMAP is request/response: small writes must go out at once.
-            None => {
-                let listener = self.tcp.tap_io(|tcp| {
-                    let _ = tcp.set_nodelay(true);
-                });
-                axum::serve(listener, service).with_graceful_shutdown(signal).await
-            }
+        let connections = serve::Connections {
+            router: app(self.state.clone()),
+            tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
+            handshake_timeout: Duration::from_secs(config.limits.tls_handshake_timeout_secs),
+            request_timeout: Duration::from_secs(config.limits.request_timeout_secs),
+            grace,
         };
-        if let Err(error) = served {
-            tracing::error!(%error, "server error");
-        }
+        serve::serve(self.tcp, connections, signal).await;
         info!("no longer accepting; draining sessions");
         self.state.drain(grace).await;
     }

@@ -79,7 +79,21 @@ impl Drop for Process {
 }
 
 fn spawn(args: &[&str]) -> Process {
-    let mut child = Command::new(BINARY)
+    spawn_command(Command::new(BINARY), args)
+}
+
+/// Spawns the binary with at most `limit` open file descriptors.
+fn spawn_with_descriptor_limit(limit: u32, args: &[&str]) -> Process {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+        .arg(BINARY);
+    spawn_command(command, args)
+}
+
+fn spawn_command(mut command: Command, args: &[&str]) -> Process {
+    let mut child = command
         .args(args)
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
@@ -234,4 +248,46 @@ async fn the_listener_serves_wss_with_its_own_certificate() {
     .unwrap();
     send(&mut socket, b"over wss\r\n").await;
     assert_eq!(read_bytes(&mut socket, 10).await, b"over wss\r\n");
+}
+
+#[tokio::test]
+async fn clients_that_never_finish_a_request_cannot_exhaust_descriptors() {
+    let echo = echo_upstream().await;
+    let upstream = format!("local={echo},tls=none");
+    // About 50 descriptors for connections; twice that many attackers.
+    let process = spawn_with_descriptor_limit(
+        64,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &upstream,
+            "--request-timeout-secs",
+            "1",
+        ],
+    );
+    let address = process
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..120 {
+        silent.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    }
+    // Queued behind all of them, a health check still gets its answer once the
+    // silent ones have timed out and given their descriptors back.
+    let health = tokio::time::timeout(
+        Duration::from_secs(20),
+        support::http_get(address.parse().unwrap(), "/healthz"),
+    )
+    .await
+    .expect("/healthz answered while 120 connections sent nothing");
+    assert!(health.0.starts_with("HTTP/1.1 200"), "{}", health.0);
+    let logs = all_logs(&process);
+    assert!(
+        logs.contains("out of resources"),
+        "the bridge ran out of descriptors:\n{logs}"
+    );
+    drop(silent);
 }

@@ -183,3 +183,45 @@ async fn a_websocket_key_that_is_not_16_base64_bytes_gets_400() {
     let status = upgrade_status(bridge.addr, &own, &bridge.origin()).await;
     assert!(status.contains("101"), "{status}");
 }
+
+/// Sends `line` every 300 ms until the bridge closes the connection; returns
+/// how long it stayed open (or panics after 15 s).
+async fn trickle_until_closed(addr: std::net::SocketAddr, first: &[u8], line: &[u8]) -> std::time::Duration {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    let mut buffer = [0u8; 1024];
+    loop {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "still open after 15 s"
+        );
+        match tokio::time::timeout(std::time::Duration::from_millis(300), stream.read(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) => return started.elapsed(),
+            // A response (a 408 or the answer to a finished request): keep reading.
+            Ok(Ok(_)) => {}
+            Err(_) => {
+                if stream.write_all(line).await.is_err() {
+                    return started.elapsed();
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_cut_off() {
+    let config = support::plain_upstream(support::echo_upstream().await, "[limits]\nrequest_timeout_secs = 1");
+    let bridge = Bridge::start(&config).await;
+    // Nothing at all; one header line every 300 ms; a kept-alive connection gone quiet.
+    let silent = trickle_until_closed(bridge.addr, b"", b"").await;
+    let trickling = trickle_until_closed(bridge.addr, b"GET /healthz HTTP/1.1\r\n", b"X-Slow: 1\r\n").await;
+    let idle = trickle_until_closed(bridge.addr, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"").await;
+    for (what, open) in [("silent", silent), ("trickling", trickling), ("idle", idle)] {
+        assert!(
+            open < std::time::Duration::from_secs(5),
+            "{what} connection open for {open:?}"
+        );
+    }
+}
