@@ -40,6 +40,14 @@ pub enum CloseReason {
     ConnectFailed(String),
     /// TLS with the upstream failed; the text says why (untrusted, expired, wrong name...).
     TlsFailure(String),
+    /// The upstream's certificate chains to no trusted root; pinning its
+    /// fingerprint (`pinned_sha256`) would trust exactly it.
+    CertificateNotTrusted {
+        /// Why, e.g. "unknown issuer".
+        why: &'static str,
+        /// SHA-256 of the certificate, `AB:CD:...`, for the log.
+        fingerprint: String,
+    },
     /// The upstream did not greet as IMAP or refused STARTTLS.
     StarttlsFailed(String),
     /// No byte was relayed for `limits.idle_timeout_secs`.
@@ -71,7 +79,7 @@ impl CloseReason {
             Self::DnsFailure(_) => 4003,
             Self::ConnectTimeout => 4004,
             Self::ConnectFailed(_) => 4005,
-            Self::TlsFailure(_) => 4006,
+            Self::TlsFailure(_) | Self::CertificateNotTrusted { .. } => 4006,
             Self::StarttlsFailed(_) => 4007,
             Self::IdleTimeout => 4008,
             Self::SessionByteLimit => 4009,
@@ -95,7 +103,7 @@ impl CloseReason {
             Self::DnsFailure(_) => "dns_failure",
             Self::ConnectTimeout => "connect_timeout",
             Self::ConnectFailed(_) => "connect_failed",
-            Self::TlsFailure(_) => "tls_failure",
+            Self::TlsFailure(_) | Self::CertificateNotTrusted { .. } => "tls_failure",
             Self::StarttlsFailed(_) => "starttls_failed",
             Self::IdleTimeout => "idle_timeout",
             Self::SessionByteLimit => "session_byte_limit",
@@ -112,6 +120,10 @@ impl CloseReason {
         let text = match self {
             Self::AddressForbidden { server, .. } => {
                 format!("address refused: {server} is not an allowed server")
+            }
+            // The fingerprint is for the operator, who reads the log.
+            Self::CertificateNotTrusted { why, .. } => {
+                format!("TLS failure: certificate not trusted ({why}); the operator can pin it")
             }
             _ => self.to_string(),
         };
@@ -143,6 +155,10 @@ impl fmt::Display for CloseReason {
             Self::ConnectTimeout => f.write_str("upstream connect timeout"),
             Self::ConnectFailed(why) => write!(f, "cannot connect to upstream: {why}"),
             Self::TlsFailure(why) => write!(f, "TLS failure: {why}"),
+            Self::CertificateNotTrusted { why, fingerprint } => write!(
+                f,
+                "TLS failure: certificate not trusted ({why}); to trust exactly this certificate, add pinned_sha256 = [\"{fingerprint}\"] to the upstream"
+            ),
             Self::StarttlsFailed(why) => write!(f, "STARTTLS failed: {why}"),
             Self::IdleTimeout => f.write_str("idle timeout"),
             Self::SessionByteLimit => f.write_str("session byte limit reached"),

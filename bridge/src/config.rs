@@ -120,10 +120,15 @@ pub struct UpstreamConfig {
     /// The name to verify the certificate against, when it differs from the address's host.
     #[serde(default)]
     pub server_name: Option<String>,
-    /// End-to-end modes: certificates the page accepts by SHA-256 fingerprint
-    /// ("AB:CD:..."), e.g. a self-signed server certificate.
+    /// Certificates accepted by SHA-256 fingerprint ("AB:CD:..."), e.g. a
+    /// self-signed server certificate: by the bridge for `implicit`/`starttls`,
+    /// by the page for the end-to-end modes.
     #[serde(default)]
     pub pinned_sha256: Vec<String>,
+    /// `implicit`/`starttls`: whether a pinned certificate must still carry the
+    /// server's name and be within its validity dates (default true).
+    #[serde(default = "default_true")]
+    pub pinned_checks_name_and_dates: bool,
     /// End-to-end modes: whether the UI may offer "Trust this certificate" for a
     /// certificate that fails verification (like Thunderbird's exceptions).
     #[serde(default)]
@@ -144,6 +149,10 @@ pub struct PatternConfig {
     /// Networks a matching name may resolve into despite being private, loopback, etc.
     #[serde(default)]
     pub allow_networks: Vec<IpNet>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_ports() -> Vec<u16> {
@@ -389,6 +398,7 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
         ca_file: None,
         server_name: None,
         pinned_sha256: Vec::new(),
+        pinned_checks_name_and_dates: true,
         allow_certificate_exceptions: false,
     };
     for part in parts {
@@ -401,6 +411,12 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
             "label" => upstream.label = Some(value.trim().to_owned()),
             "server_name" => upstream.server_name = Some(value.trim().to_owned()),
             "pinned_sha256" => upstream.pinned_sha256.push(value.trim().to_owned()),
+            "pinned_checks_name_and_dates" => {
+                upstream.pinned_checks_name_and_dates = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| "pinned_checks_name_and_dates is true or false".to_owned())?;
+            }
             "allow_certificate_exceptions" => {
                 upstream.allow_certificate_exceptions = value
                     .trim()
@@ -409,7 +425,7 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, allow_certificate_exceptions)"
+                    "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, pinned_checks_name_and_dates, allow_certificate_exceptions)"
                 ));
             }
         }
@@ -578,19 +594,26 @@ impl Config {
             crate::policy::split_host_port(&upstream.address)
                 .map_err(|message| invalid(&format!("{key}.address"), message))?;
             for pin in &upstream.pinned_sha256 {
-                if !is_sha256_fingerprint(pin) {
+                if client_tls::certificate::parse_fingerprint(pin).is_none() {
                     return Err(invalid(
                         &format!("{key}.pinned_sha256"),
                         format!("`{pin}` is not a SHA-256 fingerprint (64 hex digits, colons allowed)"),
                     ));
                 }
             }
-            if (!upstream.pinned_sha256.is_empty() || upstream.allow_certificate_exceptions)
-                && !upstream.tls.is_end_to_end()
-            {
+            if upstream.allow_certificate_exceptions && !upstream.tls.is_end_to_end() {
                 return Err(invalid(
                     &format!("{key}.tls"),
-                    "pinned_sha256 and allow_certificate_exceptions apply to end-to-end modes only",
+                    "allow_certificate_exceptions applies to end-to-end modes only",
+                ));
+            }
+            if !upstream.pinned_sha256.is_empty() && upstream.tls == TlsMode::None {
+                return Err(invalid(&format!("{key}.tls"), "pinned_sha256 needs a TLS mode"));
+            }
+            if !upstream.pinned_checks_name_and_dates && upstream.tls.is_end_to_end() {
+                return Err(invalid(
+                    &format!("{key}.pinned_checks_name_and_dates"),
+                    "applies to implicit and starttls only: the page accepts a pinned certificate as it is",
                 ));
             }
             if let Some(path) = &upstream.ca_file {
@@ -608,12 +631,6 @@ impl Config {
         }
         Ok(())
     }
-}
-
-/// `AB:CD:...` or plain hex, 32 bytes.
-fn is_sha256_fingerprint(text: &str) -> bool {
-    let digits: Vec<char> = text.chars().filter(|&c| c != ':').collect();
-    digits.len() == 64 && digits.iter().all(char::is_ascii_hexdigit)
 }
 
 #[cfg(test)]
@@ -673,6 +690,11 @@ tls = "starttls"          # "implicit" | "starttls" | "none"
                 .to_string()
                 .contains("end-to-end modes only")
         );
+        config.upstreams[1].allow_certificate_exceptions = false;
+        config.upstreams[1].pinned_sha256 = vec![["AB"; 32].join(":")];
+        config.validate().expect("the bridge's own TLS takes pins too");
+        config.upstreams[1].tls = TlsMode::None;
+        assert!(config.validate().unwrap_err().to_string().contains("needs a TLS mode"));
         assert_eq!("end-to-end-starttls".parse::<TlsMode>(), Ok(TlsMode::EndToEndStarttls));
     }
 

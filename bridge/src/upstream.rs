@@ -102,7 +102,7 @@ pub struct Dialer {
 impl Dialer {
     /// Prepares TLS configurations for every upstream (reading CA files now, not per connection).
     pub fn new(config: &Config) -> Result<Self, TlsSetupError> {
-        let default_tls = tls::client_config(None)?;
+        let default_tls = tls::client_config(tls::UpstreamTrust::default())?;
         let mut named = HashMap::new();
         let mut page_roots = HashMap::new();
         for upstream in &config.upstreams {
@@ -113,9 +113,16 @@ impl Dialer {
                 })?;
                 page_roots.insert(upstream.name.clone(), pem);
             }
-            let tls_config = match &upstream.ca_file {
-                Some(path) => tls::client_config(Some(path))?,
-                None => default_tls.clone(),
+            let own_trust = upstream.ca_file.is_some() || !upstream.pinned_sha256.is_empty();
+            let tls_config = if own_trust && !upstream.tls.is_end_to_end() {
+                tls::client_config(tls::UpstreamTrust {
+                    extra_ca: upstream.ca_file.as_deref(),
+                    pinned_sha256: &upstream.pinned_sha256,
+                    pinned_checks_name_and_dates: upstream.pinned_checks_name_and_dates,
+                })?
+            } else {
+                // End-to-end upstreams' trust goes to the page; the bridge does no TLS there.
+                default_tls.clone()
             };
             named.insert(upstream.name.clone(), (upstream.clone(), tls_config));
         }
@@ -294,7 +301,7 @@ async fn secure(target: &Target, mut tcp: TcpStream) -> Result<(UpstreamStream, 
     let tls = TlsConnector::from(target.tls_config.clone())
         .connect(name, tcp)
         .await
-        .map_err(|error| CloseReason::TlsFailure(tls::describe_handshake_error(&error)))?;
+        .map_err(|error| tls::handshake_failure(&error))?;
     Ok((UpstreamStream::Tls(Box::new(tls)), prelude))
 }
 

@@ -55,6 +55,32 @@ pub fn describe(der: &[u8]) -> CertificateInfo {
     info
 }
 
+/// The validity period as seconds since 1970 (`not_before`, `not_after`), when
+/// both dates can be read.
+pub fn validity(der: &[u8]) -> Option<(i64, i64)> {
+    let info = describe(der);
+    Some((
+        unix_seconds(info.not_before.as_deref()?)?,
+        unix_seconds(info.not_after.as_deref()?)?,
+    ))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, as [`time`] writes it, in seconds since 1970.
+fn unix_seconds(iso: &str) -> Option<i64> {
+    let number = |at: usize, digits: usize| iso.get(at..at + digits)?.parse::<i64>().ok();
+    let (year, month, day) = (number(0, 4)?, number(5, 2)?, number(8, 2)?);
+    let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
+    // Days since 1970-01-01 of a proleptic Gregorian date, with years starting
+    // in March so the leap day comes last (the "days from civil" algorithm).
+    let year_from_march = if month <= 2 { year - 1 } else { year };
+    let era = year_from_march.div_euclid(400);
+    let year_of_era = year_from_march - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
 const SEQUENCE: u8 = 0x30;
 const SET: u8 = 0x31;
 const OID: u8 = 0x06;
@@ -241,6 +267,18 @@ mod tests {
             parse_fingerprint(&info.sha256.to_lowercase().replace(':', ""))
         );
         assert!(parse_fingerprint(&info.sha256).is_some());
+    }
+
+    #[test]
+    fn validity_is_read_as_unix_seconds() {
+        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(unix_seconds("2000-03-01T00:00:00Z"), Some(951_868_800));
+        assert_eq!(unix_seconds("2024-02-29T12:34:56Z"), Some(1_709_210_096));
+        assert_eq!(unix_seconds("1969-12-31T23:59:59Z"), Some(-1));
+        let (der, _) = generated();
+        let (not_before, not_after) = validity(&der).expect("validity");
+        assert!(not_before < not_after);
+        assert_eq!(validity(b"not a certificate"), None);
     }
 
     #[test]

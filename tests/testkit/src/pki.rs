@@ -66,24 +66,9 @@ impl TestCa {
 
     /// Issues a server certificate for `names` (DNS names or IP addresses).
     pub fn issue_server(&self, names: &[&str], validity: Validity) -> Result<ServerCert, PkiError> {
-        let mut params = CertificateParams::new(Vec::<String>::new())?;
-        params
-            .distinguished_name
-            .push(DnType::CommonName, names.first().copied().unwrap_or("localhost"));
-        for name in names {
-            let san = match name.parse::<IpAddr>() {
-                Ok(ip) => SanType::IpAddress(ip),
-                Err(_) => SanType::DnsName((*name).try_into()?),
-            };
-            params.subject_alt_names.push(san);
-        }
+        let mut params = server_params(names, validity)?;
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        let (y, m, d) = validity.not_before;
-        params.not_before = rcgen::date_time_ymd(y, m, d);
-        let (y, m, d) = validity.not_after;
-        params.not_after = rcgen::date_time_ymd(y, m, d);
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;
         Ok(ServerCert {
@@ -91,6 +76,42 @@ impl TestCa {
             key_pem: key.serialize_pem(),
         })
     }
+}
+
+impl ServerCert {
+    /// A self-signed server certificate as `openssl req -x509` makes it: a CA
+    /// certificate (CA:TRUE) that is also the server's own, the usual home set-up.
+    pub fn self_signed(names: &[&str], validity: Validity) -> Result<ServerCert, PkiError> {
+        let mut params = server_params(names, validity)?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let key = KeyPair::generate()?;
+        let cert = params.self_signed(&key)?;
+        Ok(ServerCert {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        })
+    }
+}
+
+/// Names, validity and server-auth usage common to every server certificate.
+fn server_params(names: &[&str], validity: Validity) -> Result<CertificateParams, PkiError> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, names.first().copied().unwrap_or("localhost"));
+    for name in names {
+        let san = match name.parse::<IpAddr>() {
+            Ok(ip) => SanType::IpAddress(ip),
+            Err(_) => SanType::DnsName((*name).try_into()?),
+        };
+        params.subject_alt_names.push(san);
+    }
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let (y, m, d) = validity.not_before;
+    params.not_before = rcgen::date_time_ymd(y, m, d);
+    let (y, m, d) = validity.not_after;
+    params.not_after = rcgen::date_time_ymd(y, m, d);
+    Ok(params)
 }
 
 /// The names a loopback test server answers to.
