@@ -2,6 +2,7 @@
 //!
 //! Each test reads as the IMAP conversation it checks. Time is simulated.
 
+use client_wasm::codec::encode::EncodeError;
 use client_wasm::codec::types::{Data, SequenceSet};
 use client_wasm::engine::sasl::{Mechanism, Secret};
 use client_wasm::engine::{
@@ -494,9 +495,63 @@ fn bye_at_any_moment_ends_running_commands() {
     t.s("* BYE Server shutting down");
     assert!(t.events.contains(&Event::Bye("Server shutting down".into())));
     t.connection.handle_closed("eof");
-    assert!(
-        matches!(t.completed(noop), Err(CommandError::ConnectionLost(reason)) if reason.contains("Server shutting down"))
+    assert_eq!(
+        t.completed(noop),
+        Err(CommandError::ServerHungUp("Server shutting down".into()))
     );
+}
+
+#[test]
+fn a_command_the_server_hung_up_on_is_told_apart_from_one_it_never_saw() {
+    // Dovecot's answer to a literal past its limit, with a second command queued
+    // behind a barrier: only the one in flight was the server's reason to hang up.
+    let mut t = Transcript::logged_in("");
+    t.c("");
+    let search = t.submit(Command::SearchRaw {
+        uid: true,
+        criteria: "TEXT huge".into(),
+    });
+    t.c("W2 UID SEARCH TEXT huge");
+    let select = t.submit(Command::Select {
+        mailbox: "Archive".into(),
+        read_only: false,
+        condstore: false,
+        qresync: None,
+    });
+    t.silent();
+    t.s("* BYE Literal size too large");
+    t.connection.handle_closed("eof");
+    assert_eq!(
+        t.completed(search),
+        Err(CommandError::ServerHungUp("Literal size too large".into()))
+    );
+    assert!(matches!(t.completed(select), Err(CommandError::ConnectionLost(_))));
+}
+
+#[test]
+fn arguments_past_what_servers_take_are_refused_before_anything_is_sent() {
+    let mut t = Transcript::logged_in("");
+    t.c("");
+    let status = t.submit(Command::Status {
+        mailbox: "x".repeat(120_000),
+        items: vec!["MESSAGES".into()],
+    });
+    let search = t.submit(Command::SearchRaw {
+        uid: true,
+        criteria: "TEXT ".to_owned() + &"A b ".repeat(40_000),
+    });
+    t.silent();
+    for id in [status, search] {
+        assert!(
+            matches!(t.completed(id), Err(CommandError::Encode(EncodeError::TooLong { .. }))),
+            "refused locally"
+        );
+    }
+    // The session goes on.
+    let noop = t.submit(Command::Noop);
+    t.c("W4 NOOP");
+    t.s("W4 OK");
+    t.completed(noop).unwrap();
 }
 
 #[test]

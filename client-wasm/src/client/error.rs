@@ -82,6 +82,9 @@ impl ClientError {
             }
             CommandError::Encode(error) => Self::InvalidArgument(error.to_string()),
             CommandError::ConnectionLost(reason) => Self::ConnectionLost(reason),
+            CommandError::ServerHungUp(text) => {
+                Self::Server(format!("the server ended the session over this request: {text}"))
+            }
             CommandError::Unsupported(capability) => Self::Server(format!("the server does not support {capability}")),
         }
     }

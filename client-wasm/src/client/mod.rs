@@ -42,8 +42,13 @@ pub struct ClientOptions {
     pub engine: Config,
     /// Reconnect (and resynchronize) when the connection drops.
     pub reconnect: bool,
-    /// Reconnect attempts before giving up.
+    /// Reconnect attempts before giving up; also how many reconnects in a row
+    /// may each last less than `stable_after_ms` (a server that hangs up on
+    /// every new session) before the client gives up.
     pub reconnect_attempts: u32,
+    /// A session that lasted this long (milliseconds) counts as stable: the
+    /// next drop starts the reconnect count and backoff afresh.
+    pub stable_after_ms: u64,
     /// Longest wait between reconnect attempts, in milliseconds.
     pub max_backoff_ms: u64,
     /// Sit in IDLE while the selected mailbox is otherwise quiet.
@@ -62,6 +67,7 @@ impl Default for ClientOptions {
             engine: Config::default(),
             reconnect: true,
             reconnect_attempts: 8,
+            stable_after_ms: 60_000,
             max_backoff_ms: 30_000,
             idle: true,
             poll_interval_ms: 30_000,
@@ -157,6 +163,9 @@ struct SessionMemory {
     highest_modseq: Option<u64>,
     /// Set once the user logged out: no reconnect.
     logged_out: bool,
+    /// Reconnects in a row whose sessions did not become stable, and when the last one was made.
+    unstable_reconnects: u32,
+    last_reconnect_at: Option<u64>,
 }
 
 struct Inner {
@@ -616,9 +625,32 @@ async fn reconnect(
         fail_everything(client, cause.unwrap_or_else(|| ClientError::from_connection(error)));
         return None;
     }
-    client.set_state(ClientState::Reconnecting);
     let runtime = client.runtime();
-    let mut backoff = 250u64;
+    // A session that drops soon after each reconnect (the server hangs up on
+    // something the client does every time) must not loop for ever: such
+    // reconnects count against the same ceiling, and their backoff keeps growing.
+    let unstable = {
+        let mut inner = client.inner.borrow_mut();
+        let now = runtime.now();
+        let stable_after = inner.options.stable_after_ms;
+        let memory = &mut inner.memory;
+        memory.unstable_reconnects = match memory.last_reconnect_at {
+            Some(at) if now.saturating_sub(at) < stable_after => memory.unstable_reconnects + 1,
+            _ => 0,
+        };
+        memory.unstable_reconnects
+    };
+    if unstable >= attempts {
+        fail_everything(
+            client,
+            ClientError::ConnectionLost(format!(
+                "the server keeps closing the session ({unstable} times in a row soon after reconnecting): {error}"
+            )),
+        );
+        return None;
+    }
+    client.set_state(ClientState::Reconnecting);
+    let mut backoff = 250u64.saturating_mul(1 << unstable.min(16)).min(max_backoff);
     for _ in 0..attempts {
         runtime.sleep(backoff).await;
         backoff = (backoff * 2).min(max_backoff);
@@ -632,6 +664,7 @@ async fn reconnect(
             inner.last_activity = now;
             inner.transport_can_start_tls = transport.can_start_tls();
             inner.transport_error = None;
+            inner.memory.last_reconnect_at = Some(now);
         }
         let restorer = client.clone();
         runtime.spawn(Box::pin(async move { resync::restore(restorer).await }));

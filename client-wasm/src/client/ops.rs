@@ -6,7 +6,7 @@ use super::{Client, ClientError, ClientEvent};
 use crate::codec::search::{SearchDate, SearchKey};
 use crate::codec::types::{Data, Fetch, SequenceSet, ThreadNode};
 use crate::engine::sasl::{Mechanism, Secret};
-use crate::engine::{Command, FetchItem, Qresync, SortKey, StoreMode, ThreadAlgorithm};
+use crate::engine::{Command, CommandError, FetchItem, Qresync, SortKey, StoreMode, ThreadAlgorithm};
 use crate::mime::{self, BodyPart};
 
 /// Largest UID set sent in one command; longer lists are split into pipelined commands.
@@ -486,12 +486,15 @@ impl Client {
     /// Runs a SELECT, then learns the UID map and the unseen count (pipelined).
     pub(crate) async fn select_with(&self, command: Command, path: &str) -> Result<SelectInfo, ClientError> {
         let read_only = matches!(command, Command::Select { read_only: true, .. });
-        let result = self.run(command, Some(path)).await;
-        let result = match result {
+        let result = match self.command(command).await {
             Ok(result) => result,
             Err(error) => {
-                self.inner.borrow_mut().memory.selected = None;
-                return Err(error);
+                // A refused SELECT leaves no mailbox selected (RFC 3501 6.3.1); one
+                // lost with the connection leaves the previous one for the restore.
+                if matches!(error, CommandError::No(_) | CommandError::Bad(_)) {
+                    self.inner.borrow_mut().memory.selected = None;
+                }
+                return Err(ClientError::from_command(error, Some(path)));
             }
         };
         let esearch = self.has_capability("ESEARCH");

@@ -36,6 +36,16 @@ pub enum EncodeError {
     /// A value that has no safe encoding where it is used (a keyword with spaces,
     /// raw search text with a line break...); the text says which.
     Invalid(&'static str),
+    /// A value past what servers accept (Dovecot hangs up on a command line
+    /// over 64 KiB): refused before anything is sent.
+    TooLong {
+        /// What, e.g. "mailbox name".
+        what: &'static str,
+        /// Its size in bytes as it would be sent.
+        bytes: usize,
+        /// The most this client sends.
+        limit: usize,
+    },
 }
 
 impl std::fmt::Display for EncodeError {
@@ -43,6 +53,9 @@ impl std::fmt::Display for EncodeError {
         match self {
             EncodeError::Nul => f.write_str("the value contains a NUL byte, which IMAP cannot carry here"),
             EncodeError::Invalid(what) => write!(f, "invalid {what}"),
+            EncodeError::TooLong { what, bytes, limit } => {
+                write!(f, "the {what} is {bytes} bytes long; at most {limit} can be sent")
+            }
         }
     }
 }
@@ -53,6 +66,12 @@ impl std::error::Error for EncodeError {}
 const LITERAL_MINUS_MAX: usize = 4096;
 /// Longer strings go as literals even when they could be quoted (line-length limits).
 const QUOTED_MAX: usize = 1024;
+/// Longest mailbox name sent, encoded: far past any real folder name, well
+/// under what servers cut off.
+pub const MAX_MAILBOX_NAME: usize = 1024;
+/// Longest command sent, APPEND's message aside: Dovecot's default
+/// `imap_max_line_length`, past which servers answer BYE.
+pub const MAX_COMMAND: usize = 64 * 1024;
 
 /// Builds one command.
 #[derive(Debug)]
@@ -133,11 +152,19 @@ impl CommandWriter {
             self.current.extend_from_slice(b"INBOX");
             return Ok(self);
         }
-        if self.options.utf8 {
-            self.astring(name.as_bytes())
+        let encoded = if self.options.utf8 {
+            name.to_owned()
         } else {
-            self.astring(mutf7::encode(name).as_bytes())
+            mutf7::encode(name)
+        };
+        if encoded.len() > MAX_MAILBOX_NAME {
+            return Err(EncodeError::TooLong {
+                what: "mailbox name",
+                bytes: encoded.len(),
+                limit: MAX_MAILBOX_NAME,
+            });
         }
+        self.astring(encoded.as_bytes())
     }
 
     /// Appends message data for APPEND: a literal, `~{n}` when it holds NUL bytes.
@@ -178,6 +205,26 @@ impl CommandWriter {
             wait: false,
         });
         self.pieces
+    }
+
+    /// Like [`CommandWriter::finish`], refusing a command longer than
+    /// [`MAX_COMMAND`] bytes not counting `exempt` (APPEND's message, which
+    /// servers take as a literal of its own size limit).
+    pub fn finish_within_limit(self, exempt: usize) -> Result<Vec<Piece>, EncodeError> {
+        let pieces = self.finish();
+        let bytes = pieces
+            .iter()
+            .map(|piece| piece.bytes.len())
+            .sum::<usize>()
+            .saturating_sub(exempt);
+        if bytes > MAX_COMMAND {
+            return Err(EncodeError::TooLong {
+                what: "command",
+                bytes,
+                limit: MAX_COMMAND,
+            });
+        }
+        Ok(pieces)
     }
 }
 

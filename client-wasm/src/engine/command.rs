@@ -717,7 +717,11 @@ impl Command {
                     .mailbox(mailbox)?;
             }
         }
-        Ok(w.finish())
+        let message_bytes = match self {
+            Self::Append { message, .. } => message.len(),
+            _ => 0,
+        };
+        w.finish_within_limit(message_bytes)
     }
 }
 

@@ -115,6 +115,10 @@ pub enum CommandError {
     Encode(EncodeError),
     /// The connection ended before the command completed.
     ConnectionLost(String),
+    /// The server said BYE and hung up while this command was in flight: most
+    /// likely in answer to it (Dovecot: "Literal size too large"), so it is not
+    /// sent again. The text is the server's.
+    ServerHungUp(String),
     /// The command needs a capability the server does not have.
     Unsupported(&'static str),
 }
@@ -126,6 +130,7 @@ impl fmt::Display for CommandError {
             Self::Bad(status) => write!(f, "the server rejected the command: {}", status.text),
             Self::Encode(error) => write!(f, "{error}"),
             Self::ConnectionLost(reason) => write!(f, "connection lost: {reason}"),
+            Self::ServerHungUp(text) => write!(f, "the server ended the session in answer to this command: {text}"),
             Self::Unsupported(capability) => write!(f, "the server does not support {capability}"),
         }
     }

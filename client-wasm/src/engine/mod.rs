@@ -408,7 +408,24 @@ impl Connection {
             return;
         }
         let reason = error.to_string();
+        // What the server had received when it said BYE is what it hung up on;
+        // what was still queued never reached it and may run after a reconnect.
+        let hung_up_on = match &error {
+            ConnectionError::Bye(text) => Some(text.clone()),
+            _ => None,
+        };
         self.error = Some(error);
+        let flights = std::mem::take(&mut self.in_flight);
+        for flight in flights.into_iter().filter(|flight| !flight.internal) {
+            let result = match &hung_up_on {
+                Some(text) => CommandError::ServerHungUp(text.clone()),
+                None => CommandError::ConnectionLost(reason.clone()),
+            };
+            self.events.push_back(Event::Completed {
+                id: flight.id,
+                result: Err(result),
+            });
+        }
         self.abort_all(&reason);
     }
 

@@ -1,0 +1,239 @@
+//! The async client against a scripted in-memory server on a paused clock:
+//! faults a real server produces only under load or by accident (hanging up on
+//! a command, on every new session), replayed in milliseconds.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use client_wasm::client::{Client, ClientError, ClientOptions, Connector, LocalFuture, Runtime, Transport};
+use futures_channel::mpsc;
+use futures_util::StreamExt;
+
+/// What the scripted server does with one command line from the client.
+enum Answer {
+    /// Send these lines (CRLF added), keep the session.
+    Lines(Vec<String>),
+    /// Send these lines, then close the connection.
+    Hangup(Vec<String>),
+}
+
+type Script = Rc<dyn Fn(&str, &str) -> Answer>;
+
+/// Counts what the server saw, across all connections.
+#[derive(Default)]
+struct Seen {
+    connections: usize,
+    lines: Vec<String>,
+}
+
+struct ScriptedServer {
+    script: Script,
+    seen: Rc<RefCell<Seen>>,
+}
+
+struct ScriptedTransport {
+    to_client: mpsc::UnboundedReceiver<Vec<u8>>,
+    server: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    script: Script,
+    seen: Rc<RefCell<Seen>>,
+    partial: Vec<u8>,
+}
+
+impl Connector for ScriptedServer {
+    fn connect(&self) -> LocalFuture<'_, Result<Box<dyn Transport>, ClientError>> {
+        Box::pin(async move {
+            self.seen.borrow_mut().connections += 1;
+            let (server, to_client) = mpsc::unbounded();
+            let _ = server.unbounded_send(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] scripted\r\n".to_vec());
+            let transport: Box<dyn Transport> = Box::new(ScriptedTransport {
+                to_client,
+                server: Some(server),
+                script: self.script.clone(),
+                seen: self.seen.clone(),
+                partial: Vec::new(),
+            });
+            Ok(transport)
+        })
+    }
+}
+
+impl Transport for ScriptedTransport {
+    fn send(&mut self, bytes: Vec<u8>) -> LocalFuture<'_, Result<(), ClientError>> {
+        Box::pin(async move {
+            self.partial.extend_from_slice(&bytes);
+            while let Some(end) = self.partial.windows(2).position(|pair| pair == b"\r\n") {
+                let line: Vec<u8> = self.partial.drain(..end + 2).collect();
+                let line = String::from_utf8_lossy(&line[..end]).into_owned();
+                self.seen.borrow_mut().lines.push(line.clone());
+                let Some(server) = &self.server else { break };
+                let (tag, command) = line.split_once(' ').unwrap_or((&line, ""));
+                let (lines, hang_up) = match (self.script)(tag, command) {
+                    Answer::Lines(lines) => (lines, false),
+                    Answer::Hangup(lines) => (lines, true),
+                };
+                for line in lines {
+                    let _ = server.unbounded_send(format!("{line}\r\n").into_bytes());
+                }
+                if hang_up {
+                    self.server = None;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn recv(&mut self) -> LocalFuture<'_, Result<Option<Vec<u8>>, ClientError>> {
+        Box::pin(async move { Ok(self.to_client.next().await) })
+    }
+
+    fn close(&mut self) {
+        self.server = None;
+    }
+}
+
+/// Time from tokio's clock, which the tests pause and let run ahead.
+struct PausedRuntime(tokio::time::Instant);
+
+impl Runtime for PausedRuntime {
+    fn now(&self) -> u64 {
+        self.0.elapsed().as_millis() as u64
+    }
+
+    fn sleep(&self, millis: u64) -> LocalFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(Duration::from_millis(millis)))
+    }
+
+    fn spawn(&self, task: LocalFuture<'static, ()>) {
+        tokio::task::spawn_local(task);
+    }
+}
+
+/// LOGIN, CAPABILITY and STATUS succeed; everything else goes to `rest`.
+fn imap(rest: impl Fn(&str, &str) -> Answer + 'static) -> Script {
+    Rc::new(move |tag, command| {
+        let name = command.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        match name.as_str() {
+            "LOGIN" | "AUTHENTICATE" => Answer::Lines(vec![format!("{tag} OK [CAPABILITY IMAP4rev1] in")]),
+            "CAPABILITY" => Answer::Lines(vec!["* CAPABILITY IMAP4rev1".into(), format!("{tag} OK")]),
+            "LOGOUT" => Answer::Hangup(vec!["* BYE".into(), format!("{tag} OK")]),
+            "STATUS" => Answer::Lines(vec![
+                "* STATUS INBOX (MESSAGES 0 UNSEEN 0 RECENT 0 UIDNEXT 1 UIDVALIDITY 1)".into(),
+                format!("{tag} OK"),
+            ]),
+            _ => rest(tag, command),
+        }
+    })
+}
+
+/// Runs `test` on a paused tokio clock in a LocalSet, with a client connected to `script`.
+fn with_client<F, Fut>(script: Script, options: ClientOptions, test: F) -> Rc<RefCell<Seen>>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let server = ScriptedServer {
+        script,
+        seen: seen.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    tokio::task::LocalSet::new().block_on(&runtime, async move {
+        let clock: Rc<dyn Runtime> = Rc::new(PausedRuntime(tokio::time::Instant::now()));
+        let client = Client::connect(Rc::new(server), clock, options).await.unwrap();
+        client.login("alice", "secret").await.unwrap();
+        // Well past any backoff: a client that loops would still be looping.
+        tokio::time::timeout(Duration::from_secs(3_600), test(client))
+            .await
+            .expect("the call settles");
+    });
+    seen
+}
+
+#[test]
+fn a_command_the_server_hangs_up_on_fails_once_instead_of_looping() {
+    let script = imap(|tag, command| {
+        if command.starts_with("UID SEARCH") {
+            Answer::Hangup(vec!["* BYE Literal size too large".into()])
+        } else {
+            Answer::Lines(vec![format!("{tag} OK")])
+        }
+    });
+    let seen = with_client(script, ClientOptions::default(), |client| async move {
+        let error = client.search_raw("TEXT poison").await.unwrap_err();
+        assert_eq!(error.code(), "SERVER_ERROR");
+        assert!(error.message().contains("Literal size too large"), "{error}");
+        // The session itself comes back for the next call.
+        client.search_raw("ALL").await.unwrap_err();
+        assert_eq!(client.status("INBOX").await.map(|_| ()).map_err(|e| e.code()), Ok(()));
+    });
+    let seen = seen.borrow();
+    let searches = seen.lines.iter().filter(|line| line.contains("UID SEARCH")).count();
+    assert_eq!(searches, 2, "each search sent once: {:?}", seen.lines);
+}
+
+#[test]
+fn a_server_that_drops_every_restored_session_makes_the_client_give_up() {
+    // The first SELECT works; from then on the server hangs up on every SELECT,
+    // which is what restoring a session after a drop begins with.
+    let selects = Rc::new(std::cell::Cell::new(0));
+    let script = imap(move |tag, command| {
+        if command.starts_with("SELECT") {
+            selects.set(selects.get() + 1);
+            if selects.get() > 1 {
+                return Answer::Hangup(vec!["* BYE go away".into()]);
+            }
+            return Answer::Lines(vec![
+                "* 0 EXISTS".into(),
+                "* OK [UIDVALIDITY 1] ok".into(),
+                "* OK [UIDNEXT 1] ok".into(),
+                format!("{tag} OK [READ-WRITE] selected"),
+            ]);
+        }
+        if command.starts_with("UID SEARCH TEXT") {
+            return Answer::Hangup(vec!["* BYE Literal size too large".into()]);
+        }
+        Answer::Lines(vec![format!("{tag} OK")])
+    });
+    let options = ClientOptions {
+        reconnect_attempts: 4,
+        ..ClientOptions::default()
+    };
+    let seen = with_client(script, options, |client| async move {
+        client.select("INBOX").await.unwrap();
+        client.search_raw("TEXT poison").await.unwrap_err();
+        let settled = client.status("INBOX").await;
+        assert_eq!(settled.map(|_| ()).map_err(|e| e.code()), Err("CONNECTION_LOST"));
+        assert_eq!(client.state(), client_wasm::client::ClientState::Closed);
+    });
+    // The first session and four reconnects, each hung up on at once.
+    assert_eq!(seen.borrow().connections, 5);
+}
+
+#[test]
+fn arguments_past_server_limits_fail_before_anything_is_sent() {
+    let script = imap(|tag, _| Answer::Lines(vec![format!("{tag} OK")]));
+    let seen = with_client(script, ClientOptions::default(), |client| async move {
+        let long_name = "x".repeat(120_000);
+        let error = client.status(&long_name).await.unwrap_err();
+        assert_eq!(error.code(), "INVALID_ARGUMENT", "{error}");
+        let error = client.search_raw(&"TEXT A ".repeat(200_000)).await.unwrap_err();
+        assert_eq!(error.code(), "INVALID_ARGUMENT", "{error}");
+    });
+    let seen = seen.borrow();
+    assert!(
+        seen.lines
+            .iter()
+            .all(|line| !line.contains("STATUS") && !line.contains("SEARCH")),
+        "{:?}",
+        seen.lines
+            .iter()
+            .map(|line| &line[..line.len().min(40)])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(seen.connections, 1);
+}
