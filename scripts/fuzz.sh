@@ -15,6 +15,7 @@ rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install n
 cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked || cargo install cargo-fuzz
 cd "$ROOT/fuzz"
 mkdir -p "corpus/$TARGET"
-# Seed with the real-server transcripts.
+# Seed with the real-server transcripts and the hostile shapes kept for this target.
 cp "$ROOT"/tests/fixtures/imap-quirks/*.txt "corpus/$TARGET/" 2>/dev/null || true
+cp "$ROOT"/fuzz/seeds/"$TARGET"/* "corpus/$TARGET/" 2>/dev/null || true
 cargo +nightly fuzz run "$TARGET" "corpus/$TARGET" -- -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048

@@ -26,7 +26,7 @@ fn run(bytes: &[u8], split: usize) -> (Vec<Result<Response, String>>, bool) {
                 Frame::Response(range) => {
                     out.push(parse_response(&framer.buffer()[range]).map_err(|error| error.to_string()));
                 }
-                Frame::Oversized { skipped } => out.push(Err(format!("oversized {skipped}"))),
+                Frame::Oversized { bytes } => out.push(Err(format!("oversized {bytes}"))),
             }
         }
     }

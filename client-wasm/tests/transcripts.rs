@@ -497,7 +497,9 @@ fn bye_at_any_moment_ends_running_commands() {
     t.connection.handle_closed("eof");
     assert_eq!(
         t.completed(noop),
-        Err(CommandError::ServerHungUp("Server shutting down".into()))
+        Err(CommandError::Aborted(ConnectionError::Bye(
+            "Server shutting down".into()
+        )))
     );
 }
 
@@ -523,7 +525,9 @@ fn a_command_the_server_hung_up_on_is_told_apart_from_one_it_never_saw() {
     t.connection.handle_closed("eof");
     assert_eq!(
         t.completed(search),
-        Err(CommandError::ServerHungUp("Literal size too large".into()))
+        Err(CommandError::Aborted(ConnectionError::Bye(
+            "Literal size too large".into()
+        )))
     );
     assert!(matches!(t.completed(select), Err(CommandError::ConnectionLost(_))));
 }
@@ -586,4 +590,94 @@ fn missing_capabilities_fail_locally() {
     });
     assert_eq!(t.completed(moved), Err(CommandError::Unsupported("MOVE")));
     t.silent();
+}
+
+/// A logged-in transcript with one command in flight whose answer will be hostile.
+fn awaiting_list(capabilities: &str) -> (Transcript, CommandId) {
+    let mut t = Transcript::logged_in(capabilities);
+    t.c("");
+    let list = t.submit(Command::List {
+        reference: String::new(),
+        pattern: "*".into(),
+        extended: false,
+        status: Vec::new(),
+    });
+    t.c("W2 LIST \"\" *");
+    (t, list)
+}
+
+fn assert_too_large(t: &mut Transcript, id: CommandId) {
+    assert!(
+        matches!(t.connection.error(), Some(ConnectionError::TooLarge(_))),
+        "{:?}",
+        t.connection.error()
+    );
+    assert!(matches!(
+        t.completed(id),
+        Err(CommandError::Aborted(ConnectionError::TooLarge(_)))
+    ));
+}
+
+#[test]
+fn a_literal_announced_as_gigabytes_ends_the_session_before_it_arrives() {
+    let (mut t, list) = awaiting_list("");
+    t.s_bytes(b"* LIST () \"/\" {5000000000}\r\nINBOX");
+    assert_too_large(&mut t, list);
+    // Whatever follows is ignored, and nothing was kept of it.
+    t.s_bytes(&[b'x'; 4096]);
+    assert_eq!(t.connection.poll_transmit(), None);
+}
+
+#[test]
+fn an_untagged_response_that_never_ends_ends_the_session() {
+    let mut t = Transcript {
+        connection: Connection::new(
+            Config {
+                max_response_bytes: 64 * 1024,
+                ..Config::default()
+            },
+            0,
+        ),
+        now: 0,
+        events: Vec::new(),
+    };
+    t.s("* OK [CAPABILITY IMAP4rev1] ready");
+    let noop = t.submit(Command::Noop);
+    t.c("W1 NOOP");
+    t.s_bytes(b"* OK ");
+    for _ in 0..100 {
+        t.s_bytes(&[b'a'; 1024]);
+    }
+    assert_too_large(&mut t, noop);
+}
+
+#[test]
+fn a_million_mailboxes_end_the_session_at_the_limit() {
+    let (mut t, list) = awaiting_list("");
+    let limit = Config::default().max_answers_per_command;
+    let chunk: String = (0..10_000).map(|n| format!("* LIST () \"/\" box{n}\r\n")).collect();
+    for _ in 0..(limit / 10_000 + 1) {
+        t.s_bytes(chunk.as_bytes());
+        if t.connection.error().is_some() {
+            break;
+        }
+    }
+    assert_too_large(&mut t, list);
+}
+
+#[test]
+fn a_compressed_stream_that_inflates_without_end_ends_the_session() {
+    let mut t = Transcript::logged_in("COMPRESS=DEFLATE");
+    t.c("");
+    let compress = t.submit(Command::Compress);
+    t.c("W2 COMPRESS DEFLATE");
+    t.s("W2 OK DEFLATE active");
+    t.completed(compress).unwrap();
+    let noop = t.submit(Command::Noop);
+    while t.connection.poll_transmit().is_some() {}
+    // 128 MiB of one response line, deflated to a few hundred kilobytes.
+    let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b'x'; 128 << 20], 6);
+    assert!(bomb.len() < 1 << 20);
+    t.s_bytes(&bomb);
+    assert_too_large(&mut t, noop);
 }

@@ -1,5 +1,7 @@
 //! The engine's input path: arbitrary server bytes after a greeting, with commands
-//! in flight, IDLE and timeouts. No input may panic the engine.
+//! in flight, IDLE and timeouts. No input may panic the engine; its limits are
+//! small here so the fuzzer reaches them (libFuzzer's -rss_limit_mb catches any
+//! input that makes it hold more), and fuzz/seeds/engine_input starts at each.
 #![no_main]
 
 use client_wasm::codec::types::SequenceSet;
@@ -10,12 +12,14 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let config = Config {
         max_response_bytes: 64 * 1024,
+        max_answers_per_command: 1_000,
         ..Config::default()
     };
     let mut connection = Connection::new(config, 0);
     connection.handle_input(b"* OK [CAPABILITY IMAP4rev1 IDLE LITERAL+ QRESYNC UIDPLUS MOVE COMPRESS=DEFLATE] hi\r\n", 0);
     connection.submit(Command::Authenticate(Mechanism::Login { user: "u".into(), password: Secret::new("p") }));
     connection.submit(Command::Select { mailbox: "INBOX".into(), read_only: false, condstore: true, qresync: None });
+    connection.submit(Command::List { reference: String::new(), pattern: "*".into(), extended: false, status: Vec::new() });
     connection.submit(Command::Fetch {
         uid: true,
         set: SequenceSet(vec![(1, u32::MAX)]),

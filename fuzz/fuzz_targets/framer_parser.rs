@@ -17,7 +17,7 @@ fn frames(chunks: &[&[u8]]) -> Vec<Result<String, String>> {
                     Ok(response) => Ok(format!("{response:?}")),
                     Err(error) => Err(error.to_string()),
                 },
-                Frame::Oversized { skipped } => Err(format!("oversized {skipped}")),
+                Frame::Oversized { bytes } => Err(format!("oversized {bytes}")),
             });
         }
         assert!(framer.buffer().len() <= 2 * (64 * 1024) + chunk.len() + 64);

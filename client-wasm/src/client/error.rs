@@ -82,9 +82,10 @@ impl ClientError {
             }
             CommandError::Encode(error) => Self::InvalidArgument(error.to_string()),
             CommandError::ConnectionLost(reason) => Self::ConnectionLost(reason),
-            CommandError::ServerHungUp(text) => {
+            CommandError::Aborted(ConnectionError::Bye(text)) => {
                 Self::Server(format!("the server ended the session over this request: {text}"))
             }
+            CommandError::Aborted(error) => Self::from_connection(&error),
             CommandError::Unsupported(capability) => Self::Server(format!("the server does not support {capability}")),
         }
     }
@@ -93,9 +94,10 @@ impl ClientError {
     pub fn from_connection(error: &ConnectionError) -> Self {
         match error {
             ConnectionError::Timeout | ConnectionError::Stalled => Self::Timeout(error.to_string()),
-            ConnectionError::NotImap(_) | ConnectionError::Compression(_) | ConnectionError::StartTlsInjection => {
-                Self::Protocol(error.to_string())
-            }
+            ConnectionError::NotImap(_)
+            | ConnectionError::Compression(_)
+            | ConnectionError::StartTlsInjection
+            | ConnectionError::TooLarge(_) => Self::Protocol(error.to_string()),
             _ => Self::ConnectionLost(error.to_string()),
         }
     }

@@ -4,12 +4,14 @@
 //! ended by CRLF (a bare LF is tolerated). Framing first means one malformed
 //! response is dropped alone at its own boundary, the parser only ever sees
 //! complete input (no "need more" states), and memory is bounded: a response
-//! over the size limit is skipped as it streams past, without being stored.
+//! that would exceed the size limit (a literal announced as gigabytes, a line
+//! that never ends) is reported the moment it is known to, and framing stops
+//! there, since nothing after it can be trusted to start on a boundary.
 
 use std::ops::Range;
 
-/// The default largest response kept whole (a fetched part larger than this must
-/// be fetched in partial ranges, which the client API does).
+/// The default largest response held (a fetched part larger than this must be
+/// fetched in partial ranges, which the client API does).
 pub const DEFAULT_MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
 /// What the framer found next in the stream.
@@ -18,10 +20,11 @@ pub enum Frame {
     /// A complete response; the bytes are at this range of [`Framer::buffer`]
     /// until the next call to [`Framer::next_frame`].
     Response(Range<usize>),
-    /// A response longer than the limit was dropped; this many bytes were skipped.
+    /// The response is longer than the limit: at least this many bytes, as
+    /// received so far or as its literals announce. Framing ends here.
     Oversized {
-        /// Bytes skipped, including the line ends and literals.
-        skipped: usize,
+        /// Bytes the response has at least.
+        bytes: usize,
     },
 }
 
@@ -43,8 +46,8 @@ pub struct Framer {
     scan: usize,
     state: State,
     max_response: usize,
-    /// While dropping an oversized response: bytes dropped so far.
-    skipping: Option<usize>,
+    /// Set once an oversized response was reported: nothing more is framed.
+    stopped: bool,
 }
 
 impl Default for Framer {
@@ -54,7 +57,7 @@ impl Default for Framer {
 }
 
 impl Framer {
-    /// A framer that drops responses larger than `max_response` bytes.
+    /// A framer that refuses responses larger than `max_response` bytes.
     pub fn new(max_response: usize) -> Self {
         Self {
             buffer: Vec::new(),
@@ -62,12 +65,15 @@ impl Framer {
             scan: 0,
             state: State::Line,
             max_response,
-            skipping: None,
+            stopped: false,
         }
     }
 
-    /// Appends received bytes.
+    /// Appends received bytes (ignored once an oversized response was reported).
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.stopped {
+            return;
+        }
         if self.start > 0 && self.start >= self.buffer.len() / 2 {
             // Drop consumed bytes before growing, so the buffer holds about one response.
             self.buffer.drain(..self.start);
@@ -89,7 +95,7 @@ impl Framer {
 
     /// True when a response has started but not finished (used for literal timeouts).
     pub fn in_progress(&self) -> bool {
-        self.pending() > 0 || self.skipping.is_some()
+        self.pending() > 0
     }
 
     /// Removes and returns the bytes after the last complete response. Used when
@@ -100,12 +106,14 @@ impl Framer {
         self.start = 0;
         self.scan = 0;
         self.state = State::Line;
-        self.skipping = None;
         rest
     }
 
     /// The next complete response, if the buffer holds one.
     pub fn next_frame(&mut self) -> Option<Frame> {
+        if self.stopped {
+            return None;
+        }
         loop {
             match self.state {
                 State::Literal(remaining) => {
@@ -113,9 +121,6 @@ impl Framer {
                     if available < remaining {
                         self.scan = self.buffer.len();
                         self.state = State::Literal(remaining - available);
-                        if self.shed_if_oversized() {
-                            continue;
-                        }
                         return None;
                     }
                     self.scan += remaining;
@@ -124,53 +129,40 @@ impl Framer {
                 State::Line => {
                     let Some(newline) = self.buffer[self.scan..].iter().position(|&b| b == b'\n') else {
                         self.scan = self.buffer.len();
-                        if self.shed_if_oversized() {
-                            continue;
-                        }
-                        return None;
+                        return self.stop_if_over(self.scan - self.start);
                     };
                     let line_end = self.scan + newline;
                     self.scan = line_end + 1;
                     if let Some(length) = announced_literal(&self.buffer[self.start..line_end]) {
+                        // Judged by what is announced, before a byte of it is held.
+                        let total = (self.scan - self.start).saturating_add(length);
+                        if let Some(oversized) = self.stop_if_over(total) {
+                            return Some(oversized);
+                        }
                         self.state = State::Literal(length);
                         continue;
                     }
                     let range = self.start..self.scan;
+                    if let Some(oversized) = self.stop_if_over(range.len()) {
+                        return Some(oversized);
+                    }
                     self.start = self.scan;
-                    if let Some(skipped) = self.skipping.take() {
-                        return Some(Frame::Oversized {
-                            skipped: skipped + range.len(),
-                        });
-                    }
-                    if range.len() > self.max_response {
-                        return Some(Frame::Oversized { skipped: range.len() });
-                    }
                     return Some(Frame::Response(range));
                 }
             }
         }
     }
 
-    /// Drops the scanned part of a response that is already over the limit.
-    /// Returns true when something was dropped, so framing should continue.
-    fn shed_if_oversized(&mut self) -> bool {
-        let scanned = self.scan - self.start;
-        if scanned <= self.max_response && self.skipping.is_none() {
-            return false;
+    /// Reports (once) and stops framing when the current response has `bytes` over the limit.
+    fn stop_if_over(&mut self, bytes: usize) -> Option<Frame> {
+        if bytes <= self.max_response {
+            return None;
         }
-        if scanned == 0 {
-            return false;
-        }
-        // Keep the last few bytes of a line: a literal announcement `{123}` may straddle.
-        let keep = if self.state == State::Line { scanned.min(24) } else { 0 };
-        let dropped = scanned - keep;
-        if dropped == 0 {
-            return false;
-        }
-        *self.skipping.get_or_insert(0) += dropped;
-        self.buffer.drain(self.start..self.start + dropped);
-        self.scan -= dropped;
-        false
+        self.stopped = true;
+        self.buffer = Vec::new();
+        self.start = 0;
+        self.scan = 0;
+        Some(Frame::Oversized { bytes })
     }
 }
 
@@ -201,7 +193,7 @@ mod tests {
         while let Some(frame) = framer.next_frame() {
             match frame {
                 Frame::Response(range) => out.push(framer.buffer()[range].to_vec()),
-                Frame::Oversized { skipped } => out.push(format!("<skipped {skipped}>").into_bytes()),
+                Frame::Oversized { bytes } => out.push(format!("<oversized {bytes}>").into_bytes()),
             }
         }
         out
@@ -240,20 +232,28 @@ mod tests {
     }
 
     #[test]
-    fn oversized_responses_are_skipped_without_storing_them() {
+    fn a_literal_announced_past_the_limit_is_refused_before_it_arrives() {
         let mut framer = Framer::new(64);
-        framer.push(b"* 1 FETCH (BODY[] {1000}\r\n");
-        assert_eq!(framer.next_frame(), None);
-        for _ in 0..10 {
-            framer.push(&[b'x'; 100]);
-            assert_eq!(framer.next_frame(), None);
-            assert!(framer.buffer().len() < 200, "buffer grew to {}", framer.buffer().len());
-        }
-        framer.push(b")\r\na1 OK\r\n");
+        framer.push(b"* OK fine\r\n* 1 FETCH (BODY[] {5000000000}\r\nxx");
         assert_eq!(
             frames(&mut framer),
-            vec![b"<skipped 1029>".to_vec(), b"a1 OK\r\n".to_vec()]
+            vec![b"* OK fine\r\n".to_vec(), b"<oversized 5000000032>".to_vec()]
         );
+        framer.push(&[b'x'; 100]);
+        assert_eq!(framer.next_frame(), None, "nothing after it is framed");
+        assert!(framer.buffer().is_empty());
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_refused_once_past_the_limit() {
+        let mut framer = Framer::new(64);
+        framer.push(b"* OK ");
+        assert_eq!(framer.next_frame(), None);
+        for _ in 0..2 {
+            framer.push(&[b'x'; 40]);
+        }
+        assert_eq!(framer.next_frame(), Some(Frame::Oversized { bytes: 85 }));
+        assert!(framer.buffer().len() < 200);
     }
 
     #[test]

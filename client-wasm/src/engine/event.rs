@@ -115,10 +115,10 @@ pub enum CommandError {
     Encode(EncodeError),
     /// The connection ended before the command completed.
     ConnectionLost(String),
-    /// The server said BYE and hung up while this command was in flight: most
-    /// likely in answer to it (Dovecot: "Literal size too large"), so it is not
-    /// sent again. The text is the server's.
-    ServerHungUp(String),
+    /// The session ended, for a reason the server gave, while this command was
+    /// in flight: most likely over it (Dovecot's BYE "Literal size too large", a
+    /// response past the client's limits), so it is not sent again.
+    Aborted(ConnectionError),
     /// The command needs a capability the server does not have.
     Unsupported(&'static str),
 }
@@ -130,7 +130,7 @@ impl fmt::Display for CommandError {
             Self::Bad(status) => write!(f, "the server rejected the command: {}", status.text),
             Self::Encode(error) => write!(f, "{error}"),
             Self::ConnectionLost(reason) => write!(f, "connection lost: {reason}"),
-            Self::ServerHungUp(text) => write!(f, "the server ended the session in answer to this command: {text}"),
+            Self::Aborted(error) => write!(f, "the session ended over this command: {error}"),
             Self::Unsupported(capability) => write!(f, "the server does not support {capability}"),
         }
     }
@@ -156,6 +156,10 @@ pub enum ConnectionError {
     Compression(String),
     /// The transport closed.
     Closed(String),
+    /// The server sent more than the client holds (a literal announced as
+    /// gigabytes, a line that never ends, data that inflates without end,
+    /// a million answers to one command); the text says what.
+    TooLarge(String),
 }
 
 impl fmt::Display for ConnectionError {
@@ -168,6 +172,7 @@ impl fmt::Display for ConnectionError {
             Self::StartTlsInjection => f.write_str("the server sent data before the TLS handshake (possible attack)"),
             Self::Compression(why) => write!(f, "the compressed stream is corrupt: {why}"),
             Self::Closed(why) => write!(f, "the connection closed: {why}"),
+            Self::TooLarge(what) => write!(f, "the server sent more than this client holds: {what}"),
         }
     }
 }

@@ -54,8 +54,12 @@ pub enum SessionState {
 /// Limits and timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
-    /// Largest response kept; larger ones are skipped with [`Event::BadResponse`].
+    /// Largest response held (and most bytes one compressed read may inflate
+    /// to); more fails the session with [`ConnectionError::TooLarge`].
     pub max_response_bytes: usize,
+    /// Most untagged answers one command may collect (a LIST of a million
+    /// mailboxes); more fails the session with [`ConnectionError::TooLarge`].
+    pub max_answers_per_command: usize,
     /// A response that makes no progress this long is a stalled stream (a literal that never completes).
     pub stall_timeout: Millis,
     /// A command with no byte from the server for this long means the server is gone.
@@ -72,6 +76,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             max_response_bytes: DEFAULT_MAX_RESPONSE,
+            // Several times the largest folder a single FETCH covers in the UI.
+            max_answers_per_command: 250_000,
             stall_timeout: 60_000,
             command_timeout: 120_000,
             idle_refresh: 28 * 60_000,
@@ -250,13 +256,10 @@ impl Connection {
         }
         self.last_input = now;
         match &mut self.deflate {
-            Some(deflate) => {
-                let mut plain = Vec::with_capacity(bytes.len() * 4);
-                if let Err(why) = deflate.inflate(bytes, &mut plain) {
-                    self.fail(ConnectionError::Compression(why));
+            Some(_) => {
+                if !self.inflate_into_framer(bytes) {
                     return;
                 }
-                self.framer.push(&plain);
             }
             None => self.framer.push(bytes),
         }
@@ -398,6 +401,33 @@ impl Connection {
         }
     }
 
+    /// Inflates compressed input into the framer; false (and the session
+    /// failed) when it is corrupt or inflates past the response limit.
+    fn inflate_into_framer(&mut self, bytes: &[u8]) -> bool {
+        let Some(deflate) = &mut self.deflate else {
+            return false;
+        };
+        let limit = self.config.max_response_bytes;
+        let mut plain = Vec::with_capacity(bytes.len() * 4);
+        match deflate.inflate(bytes, &mut plain, limit) {
+            Ok(()) => {
+                self.framer.push(&plain);
+                true
+            }
+            Err(compress::InflateError::TooLarge) => {
+                self.fail(ConnectionError::TooLarge(format!(
+                    "{} compressed bytes that inflate past {limit} bytes",
+                    bytes.len()
+                )));
+                false
+            }
+            Err(compress::InflateError::Corrupt(why)) => {
+                self.fail(ConnectionError::Compression(why));
+                false
+            }
+        }
+    }
+
     fn write(&mut self, bytes: &[u8]) {
         self.output.extend_from_slice(bytes);
         self.last_output = self.now;
@@ -408,18 +438,17 @@ impl Connection {
             return;
         }
         let reason = error.to_string();
-        // What the server had received when it said BYE is what it hung up on;
-        // what was still queued never reached it and may run after a reconnect.
-        let hung_up_on = match &error {
-            ConnectionError::Bye(text) => Some(text.clone()),
-            _ => None,
-        };
-        self.error = Some(error);
+        // A BYE or an oversized answer ends the session over what the server had
+        // received: those commands are not sent again. What was still queued never
+        // reached it, and may run after a reconnect like any lost command.
+        let over_in_flight = matches!(error, ConnectionError::Bye(_) | ConnectionError::TooLarge(_));
+        self.error = Some(error.clone());
         let flights = std::mem::take(&mut self.in_flight);
         for flight in flights.into_iter().filter(|flight| !flight.internal) {
-            let result = match &hung_up_on {
-                Some(text) => CommandError::ServerHungUp(text.clone()),
-                None => CommandError::ConnectionLost(reason.clone()),
+            let result = if over_in_flight {
+                CommandError::Aborted(error.clone())
+            } else {
+                CommandError::ConnectionLost(reason.clone())
             };
             self.events.push_back(Event::Completed {
                 id: flight.id,
@@ -603,10 +632,10 @@ impl Connection {
     fn process_frames(&mut self) {
         while let Some(frame) = self.framer.next_frame() {
             match frame {
-                Frame::Oversized { skipped } => self.events.push_back(Event::BadResponse {
-                    bytes: skipped,
-                    reason: format!("response larger than {} bytes", self.config.max_response_bytes),
-                }),
+                Frame::Oversized { bytes } => self.fail(ConnectionError::TooLarge(format!(
+                    "a response of at least {bytes} bytes (the limit is {})",
+                    self.config.max_response_bytes
+                ))),
                 Frame::Response(range) => {
                     let length = range.len();
                     let parsed = parse_response(&self.framer.buffer()[range.clone()]);
@@ -751,14 +780,8 @@ impl Connection {
             Command::Compress if ok => {
                 // Bytes after the OK in this read are already compressed.
                 let rest = self.framer.take_unframed();
-                let mut deflate = Deflate::new();
-                let mut plain = Vec::new();
-                if let Err(why) = deflate.inflate(&rest, &mut plain) {
-                    self.fail(ConnectionError::Compression(why));
-                    return;
-                }
-                self.framer.push(&plain);
-                self.deflate = Some(deflate);
+                self.deflate = Some(Deflate::new());
+                self.inflate_into_framer(&rest);
             }
             Command::Enable(_) if ok => {
                 self.options.utf8 = self.is_enabled("UTF8=ACCEPT") || self.is_enabled("UTF8=ONLY");
@@ -850,8 +873,15 @@ impl Connection {
         if let Some(change) = change.filter(|_| !selecting) {
             self.events.push_back(Event::Mailbox(change));
         }
+        let limit = self.config.max_answers_per_command;
         let owner = owner.and_then(|index| self.in_flight.get_mut(index));
         match owner {
+            Some(flight) if flight.data.len() >= limit => {
+                let name = flight.command.name();
+                self.fail(ConnectionError::TooLarge(format!(
+                    "more than {limit} answers to one {name}"
+                )));
+            }
             Some(flight) => flight.data.push(data),
             None => match data {
                 Data::Capability(_)
