@@ -16,6 +16,8 @@ enum Answer {
     Lines(Vec<String>),
     /// Send these lines, then close the connection.
     Hangup(Vec<String>),
+    /// The bridge refuses what was sent and closes (its 1009 "message too big").
+    Refuse(&'static str),
 }
 
 type Script = Rc<dyn Fn(&str, &str) -> Answer>;
@@ -32,9 +34,12 @@ struct ScriptedServer {
     seen: Rc<RefCell<Seen>>,
 }
 
+/// What the client receives: bytes, or the transport's own error.
+type Delivery = Result<Vec<u8>, ClientError>;
+
 struct ScriptedTransport {
-    to_client: mpsc::UnboundedReceiver<Vec<u8>>,
-    server: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    to_client: mpsc::UnboundedReceiver<Delivery>,
+    server: Option<mpsc::UnboundedSender<Delivery>>,
     script: Script,
     seen: Rc<RefCell<Seen>>,
     partial: Vec<u8>,
@@ -45,7 +50,7 @@ impl Connector for ScriptedServer {
         Box::pin(async move {
             self.seen.borrow_mut().connections += 1;
             let (server, to_client) = mpsc::unbounded();
-            let _ = server.unbounded_send(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] scripted\r\n".to_vec());
+            let _ = server.unbounded_send(Ok(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] scripted\r\n".to_vec()));
             let transport: Box<dyn Transport> = Box::new(ScriptedTransport {
                 to_client,
                 server: Some(server),
@@ -71,9 +76,13 @@ impl Transport for ScriptedTransport {
                 let (lines, hang_up) = match (self.script)(tag, command) {
                     Answer::Lines(lines) => (lines, false),
                     Answer::Hangup(lines) => (lines, true),
+                    Answer::Refuse(reason) => {
+                        let _ = server.unbounded_send(Err(ClientError::BridgeRefused(reason.into())));
+                        (Vec::new(), true)
+                    }
                 };
                 for line in lines {
-                    let _ = server.unbounded_send(format!("{line}\r\n").into_bytes());
+                    let _ = server.unbounded_send(Ok(format!("{line}\r\n").into_bytes()));
                 }
                 if hang_up {
                     self.server = None;
@@ -84,7 +93,7 @@ impl Transport for ScriptedTransport {
     }
 
     fn recv(&mut self) -> LocalFuture<'_, Result<Option<Vec<u8>>, ClientError>> {
-        Box::pin(async move { Ok(self.to_client.next().await) })
+        Box::pin(async move { self.to_client.next().await.transpose() })
     }
 
     fn close(&mut self) {
@@ -236,4 +245,26 @@ fn arguments_past_server_limits_fail_before_anything_is_sent() {
             .collect::<Vec<_>>()
     );
     assert_eq!(seen.connections, 1);
+}
+
+#[test]
+fn a_refusal_by_the_bridge_fails_the_command_with_its_reason_and_the_session_goes_on() {
+    let script = imap(|tag, command| {
+        if command.starts_with("APPEND") {
+            Answer::Refuse("message too big")
+        } else {
+            Answer::Lines(vec![format!("{tag} OK")])
+        }
+    });
+    let seen = with_client(script, ClientOptions::default(), |client| async move {
+        let error = client
+            .append("Drafts", b"Subject: x\r\n\r\nbody\r\n".to_vec(), &[], None, None)
+            .await
+            .unwrap_err();
+        assert_eq!((error.code(), error.message()), ("BRIDGE_REFUSED", "message too big"));
+        client.status("INBOX").await.expect("the session was restored");
+    });
+    let seen = seen.borrow();
+    assert_eq!(seen.lines.iter().filter(|line| line.contains("APPEND")).count(), 1, "not retried");
+    assert_eq!(seen.connections, 2);
 }

@@ -66,6 +66,45 @@ test("every method of the API against the real server", async () => {
   }
 });
 
+test("a 5 MB message is appended through the bridge at its default limits and read back identical", async () => {
+  // The bridge takes at most 1 MiB per WebSocket message; the page must stream the literal.
+  const env = await environment({ messages: 5 });
+  try {
+    await openInbox(env);
+    const result = await env.page.evaluate(async () => {
+      const lines = ["From: alice@example.org", "To: bob@example.org", "Subject: five megabytes", "MIME-Version: 1.0", ""];
+      let state = 7;
+      const line = () => {
+        let text = "";
+        for (let i = 0; i < 76; i++) {
+          state = (state * 1103515245 + 12345) & 0x7fffffff;
+          text += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[state % 64];
+        }
+        return text;
+      };
+      while (lines.length < 5 * 1024 * 1024 / 78) lines.push(line());
+      const message = new TextEncoder().encode(lines.join("\r\n") + "\r\n");
+      const progress = [];
+      const uid = await window.client.append("Drafts", message, {
+        flags: ["\\Draft"],
+        onProgress: (sent, total) => progress.push([sent, total]),
+      });
+      await window.client.select("Drafts");
+      const back = await window.client.fetchRaw(uid);
+      const identical = back.length === message.length && back.every((byte, i) => byte === message[i]);
+      return { size: message.length, identical, progress };
+    });
+    assert.ok(result.size > 5_000_000, `${result.size} bytes`);
+    assert.ok(result.identical, "the message read back is byte for byte the one appended");
+    const last = result.progress.at(-1);
+    assert.deepEqual(last, [result.size, result.size], "progress ends at the total");
+    assert.ok(result.progress.every(([sent, total], i) => total === result.size && (i === 0 || sent >= result.progress[i - 1][0])));
+    assert.deepEqual(env.page.consoleErrors, []);
+  } finally {
+    await env.close();
+  }
+});
+
 test("a message appended by a second client appears as an exists event within a second", async () => {
   const env = await environment({ messages: 15 });
   try {

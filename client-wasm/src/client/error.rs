@@ -98,6 +98,7 @@ impl ClientError {
             | ConnectionError::Compression(_)
             | ConnectionError::StartTlsInjection
             | ConnectionError::TooLarge(_) => Self::Protocol(error.to_string()),
+            ConnectionError::Refused(why) => Self::BridgeRefused(why.clone()),
             _ => Self::ConnectionLost(error.to_string()),
         }
     }

@@ -191,6 +191,8 @@ struct Inner {
     /// Why the transport failed, when it said (a TLS failure, a bridge refusal):
     /// reported instead of a generic "connection lost" if the session cannot go on.
     transport_error: Option<ClientError>,
+    /// Bytes the transport has taken since the client started (upload progress).
+    bytes_sent: u64,
 }
 
 /// A connected IMAP client. Cheap to clone; clones share the connection.
@@ -251,6 +253,7 @@ impl Client {
             last_activity: now,
             transport_can_start_tls: transport.can_start_tls(),
             transport_error: None,
+            bytes_sent: 0,
         };
         let client = Client {
             inner: Rc::new(RefCell::new(inner)),
@@ -494,12 +497,30 @@ impl Client {
             let bytes = self.inner.borrow_mut().connection.poll_transmit();
             match bytes {
                 Some(bytes) => {
+                    let length = bytes.len() as u64;
                     self.inner.borrow_mut().last_activity = self.runtime().now();
                     transport.send(bytes).await?;
+                    self.inner.borrow_mut().bytes_sent += length;
                 }
                 None => return Ok(()),
             }
         }
+    }
+
+    /// The transport failed with `error`: a refusal by the bridge ends the
+    /// commands in flight with it (a retry would be refused again); anything
+    /// else is a lost connection, and the error is kept for the final report.
+    fn transport_failed(&self, error: ClientError) {
+        let reason = error.message().to_owned();
+        let refused = matches!(error, ClientError::BridgeRefused(_));
+        self.inner.borrow_mut().transport_error = Some(error);
+        self.with_connection(|connection| {
+            if refused {
+                connection.handle_refused(&reason);
+            } else {
+                connection.handle_closed(&reason);
+            }
+        });
     }
 
     /// Polls with NOOP when the server has no IDLE and the client is quiet.
@@ -542,8 +563,8 @@ async fn drive(
 ) {
     let runtime = client.runtime();
     loop {
-        if client.flush(&mut transport).await.is_err() {
-            client.with_connection(|connection| connection.handle_closed("send failed"));
+        if let Err(error) = client.flush(&mut transport).await {
+            client.transport_failed(error);
         }
         if client.dispatch() {
             match transport.start_tls().await {
@@ -593,11 +614,7 @@ async fn drive(
             Wakeup::Input(Ok(None)) => {
                 client.with_connection(|connection| connection.handle_closed("the server closed the connection"))
             }
-            Wakeup::Input(Err(error)) => {
-                let reason = error.message().to_owned();
-                client.inner.borrow_mut().transport_error = Some(error);
-                client.with_connection(|connection| connection.handle_closed(&reason));
-            }
+            Wakeup::Input(Err(error)) => client.transport_failed(error),
             Wakeup::Wake => while let Some(Some(())) = wake_rx.next().now_or_never() {},
             Wakeup::Timer => client.with_connection(|connection| connection.handle_timeout(now)),
         }

@@ -17,6 +17,9 @@ const CHUNK_BYTES: u64 = 512 * 1024;
 /// Reports `(bytes received, bytes expected)` while a part downloads.
 pub type ProgressFn = Box<dyn Fn(u64, u64)>;
 
+/// How often an upload reports its progress, in milliseconds.
+const UPLOAD_PROGRESS_MS: u64 = 100;
+
 /// How `setFlags` changes flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SetFlagsMode {
@@ -1054,22 +1057,59 @@ impl Client {
     }
 
     /// Stores a message; returns its UID when the server says (UIDPLUS).
+    /// `progress(sent, total)` follows the upload while the message leaves.
     pub async fn append(
         &self,
         mailbox: &str,
         message: Vec<u8>,
         flags: &[String],
         date: Option<&str>,
+        progress: Option<ProgressFn>,
     ) -> Result<Option<u32>, ClientError> {
         let date = date.map(internal_date_from_iso).transpose()?;
+        let total = message.len() as u64;
         let command = Command::Append {
             mailbox: mailbox.to_owned(),
             flags: flags.to_vec(),
             date,
             message,
         };
-        let result = self.run(command, Some(mailbox)).await?;
+        let run = self.run(command, Some(mailbox));
+        let result = match progress {
+            None => run.await?,
+            Some(report) => {
+                let result = self.with_upload_progress(run, total, &report).await?;
+                report(total, total);
+                result
+            }
+        };
         Ok(result.append_uid().and_then(|(_, uids)| uids.iter().next()))
+    }
+
+    /// Runs `work`, reporting every [`UPLOAD_PROGRESS_MS`] how many of `total`
+    /// bytes the transport has taken since it began (the transport waits for
+    /// the network, so that is how far the upload got).
+    async fn with_upload_progress<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+        total: u64,
+        report: &ProgressFn,
+    ) -> T {
+        let start = self.inner.borrow().bytes_sent;
+        let runtime = self.runtime();
+        let watch = async {
+            loop {
+                runtime.sleep(UPLOAD_PROGRESS_MS).await;
+                let sent = self.inner.borrow().bytes_sent - start;
+                report(sent.min(total), total);
+            }
+        };
+        let work = std::pin::pin!(work);
+        let watch: std::pin::Pin<&mut dyn std::future::Future<Output = ()>> = std::pin::pin!(watch);
+        match futures_util::future::select(work, watch).await {
+            futures_util::future::Either::Left((output, _)) => output,
+            futures_util::future::Either::Right(((), _)) => unreachable!("the progress loop never ends"),
+        }
     }
 
     /// Creates a mailbox.

@@ -160,6 +160,9 @@ pub enum ConnectionError {
     /// gigabytes, a line that never ends, data that inflates without end,
     /// a million answers to one command); the text says what.
     TooLarge(String),
+    /// Something on the way to the server (the bridge) refused what the
+    /// client sent and ended the session; the text is its reason.
+    Refused(String),
 }
 
 impl fmt::Display for ConnectionError {
@@ -173,6 +176,7 @@ impl fmt::Display for ConnectionError {
             Self::Compression(why) => write!(f, "the compressed stream is corrupt: {why}"),
             Self::Closed(why) => write!(f, "the connection closed: {why}"),
             Self::TooLarge(what) => write!(f, "the server sent more than this client holds: {what}"),
+            Self::Refused(why) => write!(f, "the connection was refused on the way to the server: {why}"),
         }
     }
 }

@@ -282,6 +282,13 @@ impl Connection {
         self.fail(error);
     }
 
+    /// The transport was closed by something on the way that refused what was
+    /// sent (the bridge's message or byte limits): the commands in flight fail
+    /// with [`ConnectionError::Refused`] instead of being lost for a retry.
+    pub fn handle_refused(&mut self, reason: &str) {
+        self.fail(ConnectionError::Refused(reason.to_owned()));
+    }
+
     /// The transport was upgraded to TLS after [`Event::StartTls`].
     pub fn tls_established(&mut self) {
         if !self.awaiting_tls {
@@ -441,7 +448,10 @@ impl Connection {
         // A BYE or an oversized answer ends the session over what the server had
         // received: those commands are not sent again. What was still queued never
         // reached it, and may run after a reconnect like any lost command.
-        let over_in_flight = matches!(error, ConnectionError::Bye(_) | ConnectionError::TooLarge(_));
+        let over_in_flight = matches!(
+            error,
+            ConnectionError::Bye(_) | ConnectionError::TooLarge(_) | ConnectionError::Refused(_)
+        );
         self.error = Some(error.clone());
         let flights = std::mem::take(&mut self.in_flight);
         for flight in flights.into_iter().filter(|flight| !flight.internal) {

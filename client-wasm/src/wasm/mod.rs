@@ -34,6 +34,21 @@ use crate::mime;
 use input::Options;
 
 /// The version of this package.
+/// The `onProgress(loaded, total)` function of an options object, as a progress callback.
+fn progress_callback(options: &JsValue) -> Option<crate::client::ProgressFn> {
+    let callback = Reflect::get(options, &JsValue::from_str("onProgress"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    Some(Box::new(move |loaded: u64, total: u64| {
+        let _ = callback.call2(
+            &JsValue::NULL,
+            &JsValue::from_f64(loaded as f64),
+            &JsValue::from_f64(total as f64),
+        );
+    }))
+}
+
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
@@ -399,19 +414,8 @@ impl ImapClient {
         #[wasm_bindgen(unchecked_param_type = "FetchPartOptions | undefined")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
-        let progress = Reflect::get(&options, &JsValue::from_str("onProgress"))
-            .ok()
-            .and_then(|value| value.dyn_into::<Function>().ok());
+        let report = progress_callback(&options);
         future_to_promise(async move {
-            let report: Option<crate::client::ProgressFn> = progress.map(|callback| {
-                Box::new(move |loaded: u64, total: u64| {
-                    let _ = callback.call2(
-                        &JsValue::NULL,
-                        &JsValue::from_f64(loaded as f64),
-                        &JsValue::from_f64(total as f64),
-                    );
-                }) as crate::client::ProgressFn
-            });
             let bytes = client
                 .fetch_part(uid, &part_id, report)
                 .await
@@ -524,6 +528,7 @@ impl ImapClient {
         #[wasm_bindgen(unchecked_param_type = "AppendOptions | undefined")] options: JsValue,
     ) -> Promise {
         let client = self.client.clone();
+        let progress = progress_callback(&options);
         future_to_promise(async move {
             let bytes = match message.as_string() {
                 Some(text) => text.into_bytes(),
@@ -532,11 +537,12 @@ impl ImapClient {
                     .map(|array| array.to_vec())
                     .map_err(|_| invalid("the message must be a Uint8Array or a string".into()))?,
             };
-            let options = Options::new(options, "append options", &["flags", "date"]).map_err(rejected)?;
+            let options =
+                Options::new(options, "append options", &["flags", "date", "onProgress"]).map_err(rejected)?;
             let flags = options.strings("flags").map_err(rejected)?.unwrap_or_default();
             let date = options.string("date").map_err(rejected)?;
             let uid = client
-                .append(&mailbox, bytes, &flags, date.as_deref())
+                .append(&mailbox, bytes, &flags, date.as_deref(), progress)
                 .await
                 .map_err(|error| js_error(&error))?;
             to_js(&uid)

@@ -9,7 +9,17 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use crate::client::{ClientError, Connector, LocalFuture, Transport};
+use super::runtime::BrowserRuntime;
+use crate::client::{ClientError, Connector, LocalFuture, Runtime, Transport};
+
+/// Largest WebSocket message the page sends: a large APPEND goes as many of
+/// them, so it passes the bridge's `limits.max_message_bytes` (1 MiB by default).
+const MAX_MESSAGE: usize = 64 * 1024;
+/// Bytes the browser may hold unsent before a send waits, so an upload's
+/// progress follows the network instead of a buffer.
+const MAX_BUFFERED: u32 = 1 << 20;
+/// How often a waiting send looks at the browser's buffer.
+const DRAIN_POLL_MS: u64 = 4;
 
 /// What the socket delivers.
 enum Incoming {
@@ -44,6 +54,8 @@ pub(crate) fn close_error(code: u16, reason: &str, opened: bool) -> ClientError 
 struct Socket {
     socket: WebSocket,
     incoming: mpsc::UnboundedReceiver<Incoming>,
+    /// The close code and reason once the socket closed, for a send that finds it closed.
+    closed: Rc<RefCell<Option<(u16, String)>>>,
     /// Kept alive as long as the socket: the JS side calls them.
     _handlers: [Closure<dyn FnMut(JsValue)>; 2],
 }
@@ -79,13 +91,16 @@ impl Connector for WebSocketConnector {
                     }
                 })
             };
+            let closed = Rc::new(RefCell::new(None));
             let on_close = {
                 let opened_tx = opened_tx.clone();
+                let closed = closed.clone();
                 Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
                     let (code, reason) = event
                         .dyn_into::<CloseEvent>()
                         .map(|close| (close.code(), close.reason()))
                         .unwrap_or((1006, String::new()));
+                    *closed.borrow_mut() = Some((code, reason.clone()));
                     if let Some(waiting) = opened_tx.borrow_mut().take() {
                         let _ = waiting.send(Err(close_error(code, &reason, false)));
                     }
@@ -109,6 +124,7 @@ impl Connector for WebSocketConnector {
             let transport: Box<dyn Transport> = Box::new(Socket {
                 socket,
                 incoming,
+                closed,
                 _handlers: [on_message, on_close],
             });
             Ok(transport)
@@ -117,12 +133,20 @@ impl Connector for WebSocketConnector {
 }
 
 impl Transport for Socket {
+    // Resolves once the bytes are in the browser's send buffer and that buffer
+    // is below MAX_BUFFERED: a 30 MB APPEND waits for the network, in steps.
     fn send(&mut self, bytes: Vec<u8>) -> LocalFuture<'_, Result<(), ClientError>> {
-        let sent = self
-            .socket
-            .send_with_u8_array(&bytes)
-            .map_err(|_| ClientError::ConnectionLost("the WebSocket is closed".into()));
-        Box::pin(async move { sent })
+        Box::pin(async move {
+            for chunk in bytes.chunks(MAX_MESSAGE) {
+                while self.socket.buffered_amount() > MAX_BUFFERED && self.socket.ready_state() == WebSocket::OPEN {
+                    BrowserRuntime.sleep(DRAIN_POLL_MS).await;
+                }
+                if self.socket.ready_state() != WebSocket::OPEN || self.socket.send_with_u8_array(chunk).is_err() {
+                    return Err(self.closed_error());
+                }
+            }
+            Ok(())
+        })
     }
 
     fn recv(&mut self) -> LocalFuture<'_, Result<Option<Vec<u8>>, ClientError>> {
@@ -137,5 +161,16 @@ impl Transport for Socket {
 
     fn close(&mut self) {
         let _ = self.socket.close();
+    }
+}
+
+impl Socket {
+    /// Why a send failed: the bridge's close reason when it closed the socket
+    /// (1009 for a message too big, 4009 for the session byte limit...).
+    fn closed_error(&self) -> ClientError {
+        match &*self.closed.borrow() {
+            Some((code, reason)) => close_error(*code, reason, true),
+            None => ClientError::ConnectionLost("the WebSocket is closed".into()),
+        }
     }
 }

@@ -191,8 +191,10 @@ export interface FetchPartOptions { onProgress?: (loaded: number, total: number)
 
 export interface AppendOptions {
   flags?: string[];
-  /** INTERNALDATE, ISO 8601 (UTC). */
+  /** INTERNALDATE, ISO 8601: `YYYY-MM-DD` or `toISOString()`'s form (a zone offset is kept). */
   date?: string;
+  /** Upload progress in bytes of the message, as it leaves the page (large messages go in many WebSocket messages). */
+  onProgress?: (sent: number, total: number) => void;
 }
 
 /** Every given criterion must hold. Dates are `YYYY-MM-DD`. */

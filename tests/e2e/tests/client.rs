@@ -533,6 +533,7 @@ fn flags_copy_move_expunge_append_and_folder_management() {
                 b"Subject: draft\r\nFrom: alice@example.org\r\n\r\nhello\r\n".to_vec(),
                 &["\\Draft".into()],
                 Some("2024-05-06T07:08:09Z"),
+                None,
             )
             .await
             .unwrap()
@@ -620,7 +621,7 @@ fn idle_reports_mail_appended_by_a_second_client_within_a_second() {
         let events = record(&watcher);
         let writer = login(&dovecot, options()).await;
         let uid = writer
-            .append("INBOX", b"Subject: live\r\n\r\nnew mail\r\n".to_vec(), &[], None)
+            .append("INBOX", b"Subject: live\r\n\r\nnew mail\r\n".to_vec(), &[], None, None)
             .await
             .unwrap()
             .unwrap();
@@ -679,7 +680,7 @@ fn qresync_after_a_restart_reports_what_changed_elsewhere() {
             .unwrap();
         other.expunge(Some(&[6])).await.unwrap();
         let new_uid = other
-            .append("INBOX", b"Subject: while away\r\n\r\nx\r\n".to_vec(), &[], None)
+            .append("INBOX", b"Subject: while away\r\n\r\nx\r\n".to_vec(), &[], None, None)
             .await
             .unwrap()
             .unwrap();
