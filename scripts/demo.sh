@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a private Dovecot with a demo mailbox and the bridge serving the UI.
-# Ctrl-C stops both (the harness also stops Dovecot if this script is killed).
+# Ctrl-C (or SIGTERM, or closing the terminal) stops both and leaves no server behind.
 #
 # Environment: DEMO_PORT (default 8080), DEMO_MESSAGES (default 300).
 set -euo pipefail
@@ -16,8 +16,35 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   exit 1
 fi
 
-# The harness runs until its stdin closes: a coprocess pipe closes when this script ends.
-coproc HARNESS { exec "$ROOT/target/debug/testkit" dovecot --messages "$MESSAGES" --seed 2024; }
+# Stops what this script started, in order: the bridge, then the harness, which
+# stops Dovecot and removes its files once its stdin closes. Ctrl-C reaches this
+# trap at any moment (also while the harness starts), not only once the bridge
+# runs: background jobs and coprocesses ignore SIGINT in a script, so without it
+# an interrupt during start-up was lost and the demo went on.
+bridge_pid=""
+stop_demo() {
+  trap - INT TERM HUP EXIT
+  if [ -n "$bridge_pid" ]; then
+    kill -TERM "$bridge_pid" 2>/dev/null || true
+    wait "$bridge_pid" 2>/dev/null || true
+  fi
+  if [ -n "${HARNESS_PID:-}" ]; then
+    exec {HARNESS[1]}>&- 2>/dev/null || true
+    wait "$HARNESS_PID" 2>/dev/null || true
+  fi
+}
+trap 'stop_demo; exit 130' INT
+trap 'stop_demo; exit 143' TERM HUP
+trap stop_demo EXIT
+
+# The harness runs until its stdin closes (stop_demo closes it; so does this
+# script's death, whatever kills it; the harness's watchdog covers the harness's
+# own). It ignores the terminal's Ctrl-C so that it stops Dovecot in order, and
+# this script returns only once that is done.
+coproc HARNESS {
+  trap '' INT
+  exec "$ROOT/target/debug/testkit" dovecot --messages "$MESSAGES" --seed 2024
+}
 if ! read -r -t 120 info <&"${HARNESS[0]}"; then
   echo "demo: the Dovecot harness did not start (see the messages above)" >&2
   exit 1
@@ -63,4 +90,7 @@ cat <<MSG
   Press Ctrl-C to stop.
 
 MSG
-RUST_LOG="${RUST_LOG:-info}" "$ROOT/target/debug/webmail-bridge" --config "$STATE/bridge.toml"
+# In the background so that `wait` (unlike a foreground command) lets the traps run at once.
+RUST_LOG="${RUST_LOG:-info}" "$ROOT/target/debug/webmail-bridge" --config "$STATE/bridge.toml" &
+bridge_pid=$!
+wait "$bridge_pid"

@@ -23,12 +23,15 @@ impl Watchdog {
     /// group to end, and removes `dir`.
     pub(crate) fn arm(pid: u32, comm: &str, dir: &Path) -> io::Result<Self> {
         // A "disarm" line means the server was stopped on purpose and the directory stays.
+        // POSIX sh, as /bin/sh is dash on Debian: its `kill` takes a process group as
+        // `-PGID` and refuses `--` ("Illegal number"), which once left Dovecot running
+        // with its directory removed.
         const SCRIPT: &str = r#"if read -r line && [ "$line" = disarm ]; then exit 0; fi
 if [ "$(cat /proc/$1/comm 2>/dev/null)" = "$2" ]; then
-  kill -TERM -- "-$1" 2>/dev/null
+  kill -TERM "-$1" 2>/dev/null
   n=0
-  while kill -0 -- "-$1" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
-  kill -KILL -- "-$1" 2>/dev/null
+  while kill -0 "-$1" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
+  kill -KILL "-$1" 2>/dev/null
 fi
 rm -rf -- "$3"
 "#;
