@@ -225,3 +225,23 @@ async fn a_request_head_that_never_ends_is_cut_off() {
         );
     }
 }
+
+#[tokio::test]
+async fn http2_is_not_spoken_on_the_plain_port() {
+    use tokio::io::AsyncReadExt;
+    let bridge = Bridge::start(&support::plain_upstream(support::echo_upstream().await, "")).await;
+    let mut stream = tokio::net::TcpStream::connect(bridge.addr).await.unwrap();
+    // HTTP/2 with prior knowledge: the connection preface, then an empty SETTINGS frame.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    // An HTTP/2 server would answer with its own SETTINGS frame (type 4 at byte 3).
+    assert!(
+        answer.starts_with(b"HTTP/1.1 ") || answer.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&answer[..answer.len().min(64)])
+    );
+}

@@ -265,6 +265,10 @@ fn a_refusal_by_the_bridge_fails_the_command_with_its_reason_and_the_session_goe
         client.status("INBOX").await.expect("the session was restored");
     });
     let seen = seen.borrow();
-    assert_eq!(seen.lines.iter().filter(|line| line.contains("APPEND")).count(), 1, "not retried");
+    assert_eq!(
+        seen.lines.iter().filter(|line| line.contains("APPEND")).count(),
+        1,
+        "not retried"
+    );
     assert_eq!(seen.connections, 2);
 }
