@@ -1,10 +1,12 @@
 //! Why a session ended, as the page sees it: a WebSocket close code and a short reason.
 //!
-//! Codes 4000-4099 are this bridge's own (RFC 6455 leaves 4000-4999 to
-//! applications); the UI maps them to messages. Reasons stay under the
+//! The codes themselves are `webmail_wire::close`, shared with the page's
+//! client, which turns them into its API errors. Reasons stay under the
 //! 123-byte limit of a close frame and never contain relayed data.
 
 use std::fmt;
+
+use webmail_wire::close::CloseCode;
 
 /// The end of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +51,7 @@ pub enum CloseReason {
         fingerprint: String,
     },
     /// The upstream did not greet as IMAP or refused STARTTLS.
-    StarttlsFailed(String),
+    StarttlsFailed(webmail_wire::starttls::StartTlsError),
     /// No byte was relayed for `limits.idle_timeout_secs`.
     IdleTimeout,
     /// The session reached `limits.max_session_bytes`.
@@ -66,28 +68,33 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
-    /// The WebSocket close code.
-    pub fn code(&self) -> u16 {
+    /// The WebSocket close code, as the page's client knows it (`webmail_wire::close`).
+    pub fn close_code(&self) -> CloseCode {
         match self {
-            Self::PageClosed => 1000,
-            Self::ShuttingDown => 1001,
-            Self::TextFrame => 1003,
-            Self::MessageTooBig => 1009,
-            Self::UpstreamClosed => 4000,
-            Self::UnknownUpstream(_) => 4001,
-            Self::AddressRefused(_) | Self::AddressForbidden { .. } => 4002,
-            Self::DnsFailure(_) => 4003,
-            Self::ConnectTimeout => 4004,
-            Self::ConnectFailed(_) => 4005,
-            Self::TlsFailure(_) | Self::CertificateNotTrusted { .. } => 4006,
-            Self::StarttlsFailed(_) => 4007,
-            Self::IdleTimeout => 4008,
-            Self::SessionByteLimit => 4009,
-            Self::DeadPeer => 4010,
-            Self::UpstreamError(_) => 4011,
-            Self::InvalidRequest(_) => 4012,
-            Self::EndToEndRefused(_) => 4013,
+            Self::PageClosed => CloseCode::Normal,
+            Self::ShuttingDown => CloseCode::GoingAway,
+            Self::TextFrame => CloseCode::UnsupportedData,
+            Self::MessageTooBig => CloseCode::MessageTooBig,
+            Self::UpstreamClosed => CloseCode::UpstreamClosed,
+            Self::UnknownUpstream(_) => CloseCode::UnknownUpstream,
+            Self::AddressRefused(_) | Self::AddressForbidden { .. } => CloseCode::AddressRefused,
+            Self::DnsFailure(_) => CloseCode::DnsFailure,
+            Self::ConnectTimeout => CloseCode::ConnectTimeout,
+            Self::ConnectFailed(_) => CloseCode::ConnectFailed,
+            Self::TlsFailure(_) | Self::CertificateNotTrusted { .. } => CloseCode::TlsFailure,
+            Self::StarttlsFailed(_) => CloseCode::StarttlsFailed,
+            Self::IdleTimeout => CloseCode::IdleTimeout,
+            Self::SessionByteLimit => CloseCode::SessionByteLimit,
+            Self::DeadPeer => CloseCode::DeadPeer,
+            Self::UpstreamError(_) => CloseCode::UpstreamError,
+            Self::InvalidRequest(_) => CloseCode::InvalidRequest,
+            Self::EndToEndRefused(_) => CloseCode::EndToEndRefused,
         }
+    }
+
+    /// The close code's number.
+    pub fn code(&self) -> u16 {
+        self.close_code().code()
     }
 
     /// A stable label for metrics and logs.

@@ -9,6 +9,7 @@
 //! bytes in both directions and forwards what `from_page` hands back.
 
 use bytes::{Bytes, BytesMut};
+use webmail_wire::printable;
 
 /// Longest plaintext command line accepted before STARTTLS.
 const MAX_COMMAND_LINE: usize = 256;
@@ -205,7 +206,7 @@ impl Gate {
                 if let Some(expected) = &self.server_name {
                     let sni = sni.ok_or(Refusal::NoServerName)?;
                     if sni.trim_end_matches('.').to_ascii_lowercase() != *expected {
-                        return Err(Refusal::WrongServer(printable(&sni)));
+                        return Err(Refusal::WrongServer(printable(sni.as_bytes(), 64)));
                     }
                 }
                 self.phase = Phase::Open;
@@ -216,16 +217,7 @@ impl Gate {
 }
 
 fn refused_command(command: &[u8]) -> Refusal {
-    let name = String::from_utf8_lossy(&command[..command.len().min(20)]).to_ascii_uppercase();
-    Refusal::Command(printable(&name))
-}
-
-/// Keeps page-controlled text printable in close reasons and logs.
-fn printable(text: &str) -> String {
-    text.chars()
-        .take(64)
-        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
-        .collect()
+    Refusal::Command(printable(&command.to_ascii_uppercase(), 20))
 }
 
 /// Reads a ClientHello record: `Ok(None)` while incomplete, `Ok(Some(sni))` when

@@ -34,21 +34,6 @@ use crate::mime;
 use input::Options;
 
 /// The version of this package.
-/// The `onProgress(loaded, total)` function of an options object, as a progress callback.
-fn progress_callback(options: &JsValue) -> Option<crate::client::ProgressFn> {
-    let callback = Reflect::get(options, &JsValue::from_str("onProgress"))
-        .ok()?
-        .dyn_into::<Function>()
-        .ok()?;
-    Some(Box::new(move |loaded: u64, total: u64| {
-        let _ = callback.call2(
-            &JsValue::NULL,
-            &JsValue::from_f64(loaded as f64),
-            &JsValue::from_f64(total as f64),
-        );
-    }))
-}
-
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
@@ -619,4 +604,19 @@ impl ImapClient {
         let client = self.client.clone();
         promise(async move { client.logout().await })
     }
+}
+
+/// The `onProgress(loaded, total)` function of an options object, as a progress callback.
+fn progress_callback(options: &JsValue) -> Option<crate::client::ProgressFn> {
+    let callback = Reflect::get(options, &JsValue::from_str("onProgress"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    Some(Box::new(move |loaded: u64, total: u64| {
+        let _ = callback.call2(
+            &JsValue::NULL,
+            &JsValue::from_f64(loaded as f64),
+            &JsValue::from_f64(total as f64),
+        );
+    }))
 }

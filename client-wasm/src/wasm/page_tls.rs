@@ -13,17 +13,16 @@
 use futures_util::future::{Either, select};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
+use webmail_wire::starttls::{ImapStartTls, Progress, StartTlsError};
 
 use super::runtime::BrowserRuntime;
 use super::transport::WebSocketConnector;
 use crate::client::{ClientError, Connector, LocalFuture, Runtime, Transport};
 
-/// Longest plaintext line accepted before STARTTLS.
-const MAX_PLAINTEXT_LINE: usize = 8192;
 /// How long the STARTTLS exchange and the handshake may take together.
 const HANDSHAKE_TIMEOUT_MS: u64 = 15_000;
 /// The tag of this layer's own STARTTLS command.
-const STARTTLS_TAG: &[u8] = b"tls0";
+const STARTTLS_TAG: &str = "tls0";
 
 #[wasm_bindgen]
 extern "C" {
@@ -156,69 +155,36 @@ async fn handshake(socket: &mut dyn Transport, session: &TlsSessionLike) -> Resu
     }
 }
 
-/// Reads the greeting, sends STARTTLS and waits for its OK; returns the greeting
-/// for the engine without its response code.
+/// Runs the plaintext half of STARTTLS (`webmail_wire::starttls`, the same
+/// exchange the bridge runs for its own STARTTLS upstreams); returns the greeting
+/// for the engine without its pre-TLS capabilities.
 async fn starttls(socket: &mut dyn Transport) -> Result<Vec<u8>, ClientError> {
-    let mut buffer = Vec::new();
-    let greeting = read_line(socket, &mut buffer).await?;
-    let Some(text) = greeting.strip_prefix(b"* OK") else {
-        return Err(ClientError::TlsFailed(format!(
-            "the server did not greet with OK before STARTTLS: {}",
-            String::from_utf8_lossy(&greeting).trim_end()
-        )));
-    };
-    socket.send([STARTTLS_TAG, b" STARTTLS\r\n"].concat()).await?;
+    let mut exchange = ImapStartTls::new(STARTTLS_TAG);
     loop {
-        let line = read_line(socket, &mut buffer).await?;
-        let Some(status) = line.strip_prefix(STARTTLS_TAG).and_then(|rest| rest.strip_prefix(b" ")) else {
-            continue;
-        };
-        if !status.starts_with(b"OK") {
-            return Err(ClientError::TlsFailed(format!(
-                "the server refused STARTTLS: {}",
-                String::from_utf8_lossy(&line).trim_end()
-            )));
+        let bytes = socket
+            .recv()
+            .await?
+            .ok_or_else(|| starttls_error(StartTlsError::Closed))?;
+        let progress = exchange.handle_input(&bytes).map_err(starttls_error)?;
+        let outgoing = exchange.take_outgoing();
+        if !outgoing.is_empty() {
+            socket.send(outgoing).await?;
         }
-        break;
-    }
-    if !buffer.is_empty() {
-        return Err(ClientError::TlsFailed(
-            "plaintext followed the STARTTLS answer: someone is tampering with the connection".into(),
-        ));
-    }
-    Ok([b"* OK".as_slice(), without_capability_code(text)].concat())
-}
-
-/// ` [CAPABILITY ...] Ready.\r\n` -> ` Ready.\r\n`; other codes (an ALERT the
-/// user must see) stay, as in the bridge's own STARTTLS (bridge/src/starttls.rs).
-fn without_capability_code(text: &[u8]) -> &[u8] {
-    const CODE: &[u8] = b" [CAPABILITY ";
-    let is_capability = text.len() >= CODE.len() && text[..CODE.len()].eq_ignore_ascii_case(CODE);
-    match text.iter().position(|&b| b == b']') {
-        Some(end) if is_capability => &text[end + 1..],
-        _ => text,
+        if let Progress::Done { greeting } = progress {
+            return Ok(greeting);
+        }
     }
 }
 
-/// One CRLF-terminated line of the plaintext exchange.
-async fn read_line(socket: &mut dyn Transport, buffer: &mut Vec<u8>) -> Result<Vec<u8>, ClientError> {
-    loop {
-        if let Some(end) = buffer.iter().position(|&b| b == b'\n') {
-            return Ok(buffer.drain(..=end).collect());
+/// A failed STARTTLS as the API's error: a server that will not upgrade (or an
+/// attempt to tamper with the upgrade) is a TLS failure.
+fn starttls_error(error: StartTlsError) -> ClientError {
+    match error {
+        StartTlsError::Closed => ClientError::ConnectionLost(error.to_string()),
+        StartTlsError::LongLine | StartTlsError::NoAnswer | StartTlsError::Unexpected(_) => {
+            ClientError::Protocol(error.to_string())
         }
-        if buffer.len() > MAX_PLAINTEXT_LINE {
-            return Err(ClientError::Protocol(
-                "the server sent an overlong line before STARTTLS".into(),
-            ));
-        }
-        match socket.recv().await? {
-            Some(bytes) => buffer.extend(bytes),
-            None => {
-                return Err(ClientError::ConnectionLost(
-                    "the server closed the connection before STARTTLS".into(),
-                ));
-            }
-        }
+        _ => ClientError::TlsFailed(error.to_string()),
     }
 }
 

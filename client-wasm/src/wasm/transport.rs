@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use webmail_wire::close::{self, CloseKind};
 
 use super::runtime::BrowserRuntime;
 use crate::client::{ClientError, Connector, LocalFuture, Runtime, Transport};
@@ -32,24 +33,29 @@ pub(crate) struct WebSocketConnector {
     pub(crate) url: String,
 }
 
-/// The bridge's close codes, as the API's error codes (see bridge/src/close.rs).
+/// A close of the bridge's WebSocket as the API's error (`webmail_wire::close`
+/// is the table the bridge writes its codes from). `opened` tells a refused
+/// upgrade (1006 before the socket opened) from a lost connection.
 pub(crate) fn close_error(code: u16, reason: &str, opened: bool) -> ClientError {
     let text = if reason.is_empty() {
         format!("the connection closed (code {code})")
     } else {
         reason.to_owned()
     };
-    match code {
-        4006 | 4007 => ClientError::TlsFailed(text),
-        4004 => ClientError::Timeout(text),
-        4001 | 4002 | 4009 | 4012 | 4013 | 1003 | 1008 | 1009 => ClientError::BridgeRefused(text),
-        1006 if !opened => ClientError::BridgeRefused(
+    match close::kind_of(code) {
+        CloseKind::Tls => ClientError::TlsFailed(text),
+        CloseKind::Timeout => ClientError::Timeout(text),
+        CloseKind::Refused => ClientError::BridgeRefused(text),
+        _ if code == ABNORMAL && !opened => ClientError::BridgeRefused(
             "the bridge could not be reached or refused the connection (origin not allowed or too many connections)"
                 .into(),
         ),
-        _ => ClientError::ConnectionLost(text),
+        CloseKind::Ended | CloseKind::Lost => ClientError::ConnectionLost(text),
     }
 }
+
+/// RFC 6455's code for a connection that ended without a close frame.
+const ABNORMAL: u16 = 1006;
 
 struct Socket {
     socket: WebSocket,
@@ -153,7 +159,8 @@ impl Transport for Socket {
         Box::pin(async move {
             match self.incoming.next().await {
                 Some(Incoming::Bytes(bytes)) => Ok(Some(bytes)),
-                Some(Incoming::Closed(4000 | 1000, _)) | None => Ok(None),
+                Some(Incoming::Closed(code, _)) if close::kind_of(code) == CloseKind::Ended => Ok(None),
+                None => Ok(None),
                 Some(Incoming::Closed(code, reason)) => Err(close_error(code, &reason, true)),
             }
         })
