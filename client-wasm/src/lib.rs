@@ -7,8 +7,11 @@
 //! `wasm` is the only module that knows about `wasm-bindgen`.
 //!
 //! Layers, each importing only from those below it: [`codec`] (bytes and
-//! types), [`mailbox`] (the selected mailbox model), [`engine`] (the session),
-//! `mime` (message parts), and the `wasm` bindings.
+//! types; inside it `types` and `mutf7`, then `lexer` and `encode`, then the
+//! FETCH and SEARCH grammar, then `parse`), then [`mailbox`] (the selected
+//! mailbox model) and [`mime`] (message parts), then [`engine`] (the session),
+//! then [`client`] (the async API), then the `wasm` bindings.
+//! `tests/layers.rs` fails the build's tests when an import goes up.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 

@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+/// Attachments are the MIME layer's part model, listed as the API returns them.
+pub use crate::mime::Attachment;
+
 /// A person in an address header, decoded to Unicode.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -128,26 +131,6 @@ pub struct MessageSummary {
     pub preview: Option<String>,
     /// Gmail labels, where offered.
     pub labels: Option<Vec<String>>,
-}
-
-/// An attachment or inline part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attachment {
-    /// IMAP part number, e.g. `"2"` or `"1.3"`: pass it to `fetchPart`.
-    pub part_id: String,
-    /// File name (decoded), if any.
-    pub filename: Option<String>,
-    /// `type/subtype`, lower-cased.
-    pub content_type: String,
-    /// Size of the decoded content, estimated from the encoded size for base64.
-    pub size: u64,
-    /// Content-ID without angle brackets, for `cid:` references.
-    pub content_id: Option<String>,
-    /// Shown inline (an image the HTML references) rather than listed.
-    pub inline: bool,
-    /// Content-Transfer-Encoding.
-    pub encoding: String,
 }
 
 /// A message opened for reading.

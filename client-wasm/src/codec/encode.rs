@@ -228,6 +228,58 @@ impl CommandWriter {
     }
 }
 
+/// The grammar of flags and LIST patterns (RFC 3501 section 9).
+impl CommandWriter {
+    /// A flag (`\Seen`) or keyword: system flags are written as they are, keywords as atoms.
+    pub fn flag(&mut self, flag: &str) -> Result<&mut Self, EncodeError> {
+        if let Some(name) = flag.strip_prefix('\\') {
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic()) {
+                return Ok(self.raw(flag));
+            }
+        }
+        if !flag.is_empty()
+            && flag
+                .bytes()
+                .all(|b| b > 0x20 && b < 0x7f && !b"(){%*\"\\]".contains(&b))
+        {
+            Ok(self.raw(flag))
+        } else {
+            // A keyword can only be an atom; anything else cannot be stored as a flag.
+            Err(EncodeError::Invalid(
+                "flag: keywords are single words without ( ) { % * \" \\ ]",
+            ))
+        }
+    }
+
+    /// A parenthesized, space-separated flag list: `(\Seen $Label)`.
+    pub fn flag_list(&mut self, flags: &[String]) -> Result<&mut Self, EncodeError> {
+        self.raw("(");
+        for (index, flag) in flags.iter().enumerate() {
+            if index > 0 {
+                self.sp();
+            }
+            self.flag(flag)?;
+        }
+        Ok(self.raw(")"))
+    }
+
+    /// A LIST pattern: like a mailbox name, but `*` and `%` must stay wildcards.
+    pub fn mailbox_pattern(&mut self, pattern: &str) -> Result<&mut Self, EncodeError> {
+        if pattern.is_empty() {
+            return self.string(b"");
+        }
+        let encoded = mutf7::encode(pattern);
+        if encoded
+            .bytes()
+            .all(|b| b > 0x20 && b < 0x7f && !b"(){\"\\".contains(&b))
+        {
+            Ok(self.raw(&encoded))
+        } else {
+            self.string(encoded.as_bytes())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

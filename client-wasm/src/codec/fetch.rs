@@ -5,8 +5,7 @@
 //! missing fields). Tokens are read first, then interpreted field by field with
 //! defaults, so one odd field costs that field, not the whole response.
 
-use super::lexer::{Cursor, MAX_DEPTH, ParseResult, Value};
-use super::parse::flag_list;
+use super::lexer::{Cursor, MAX_DEPTH, ParseResult, Value, flag_list};
 use super::types::{Address, BodyStructure, Disposition, Envelope, Fetch, PartFields, Section, Token, token};
 
 /// `(att value att value ...)` after `n FETCH`.

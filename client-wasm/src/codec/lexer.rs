@@ -442,6 +442,20 @@ fn unescape(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `(\Seen $Label [bracketed]kw ...)`: flags are atoms in which `]` is allowed.
+pub(crate) fn flag_list(cursor: &mut Cursor<'_>) -> ParseResult<Vec<String>> {
+    cursor.expect(b'(', "flag list")?;
+    let mut flags = Vec::new();
+    loop {
+        cursor.skip_spaces();
+        if cursor.eat(b')') {
+            return Ok(flags);
+        }
+        let flag = cursor.astring()?;
+        flags.push(String::from_utf8_lossy(&flag).into_owned());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Response grammar: status responses, codes and untagged data.
 
 use super::fetch::parse_fetch;
-use super::lexer::{Cursor, MAX_DEPTH, ParseError, ParseResult, Value};
+use super::lexer::{Cursor, MAX_DEPTH, ParseError, ParseResult, Value, flag_list};
 use super::types::{Code, Data, ESearch, ListEntry, Namespace, Response, SequenceSet, Status, StatusKind, ThreadNode};
 
 /// Parses one complete response (as framed by [`super::framer::Framer`]).
@@ -160,20 +160,6 @@ fn typed_code(cursor: &mut Cursor<'_>) -> ParseResult<Code> {
 
 fn value_text(value: &Value<'_>) -> Option<String> {
     value.bytes().map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-}
-
-/// `(\Seen $Label [bracketed]kw ...)`: flags are atoms in which `]` is allowed.
-pub(crate) fn flag_list(cursor: &mut Cursor<'_>) -> ParseResult<Vec<String>> {
-    cursor.expect(b'(', "flag list")?;
-    let mut flags = Vec::new();
-    loop {
-        cursor.skip_spaces();
-        if cursor.eat(b')') {
-            return Ok(flags);
-        }
-        let flag = cursor.astring()?;
-        flags.push(String::from_utf8_lossy(&flag).into_owned());
-    }
 }
 
 /// `1:5,7,9:*`.

@@ -12,8 +12,29 @@ mod whole;
 
 pub use charset::{ExternalDecoder, decode_charset, decode_header_text, decode_transfer, install_decoder};
 
-use crate::client::types::Attachment;
+use serde::Serialize;
+
 use crate::codec::types::{BodyStructure, Disposition, PartFields, Token};
+
+/// An attachment or inline part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    /// IMAP part number, e.g. `"2"` or `"1.3"`: pass it to `fetchPart`.
+    pub part_id: String,
+    /// File name (decoded), if any.
+    pub filename: Option<String>,
+    /// `type/subtype`, lower-cased.
+    pub content_type: String,
+    /// Size of the decoded content, estimated from the encoded size for base64.
+    pub size: u64,
+    /// Content-ID without angle brackets, for `cid:` references.
+    pub content_id: Option<String>,
+    /// Shown inline (an image the HTML references) rather than listed.
+    pub inline: bool,
+    /// Content-Transfer-Encoding.
+    pub encoding: String,
+}
 
 /// A body part the reader shows.
 #[derive(Debug, Clone, PartialEq, Eq)]

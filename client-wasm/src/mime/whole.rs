@@ -7,8 +7,7 @@
 //! IMAP numbers them, so an attachment found here can be fetched with `fetchPart`.
 
 use super::charset::{decode_charset, decode_header_text, decode_transfer};
-use super::{ParsedMessage, header_fields};
-use crate::client::types::Attachment;
+use super::{Attachment, ParsedMessage, header_fields};
 
 /// Multipart nesting deeper than this is not followed (hostile mail).
 const MAX_DEPTH: usize = 32;
