@@ -318,7 +318,7 @@ pub struct Cli {
     /// The bridge's own public origins, comma-separated; /ws and /api answer only these Host names [default: IP literals and localhost].
     #[arg(long, env = "BRIDGE_PUBLIC_ORIGINS", value_delimiter = ',')]
     pub public_origins: Option<Vec<String>>,
-    /// Directory of the web UI [default: web].
+    /// Directory of the web UI [default: web/dist].
     #[arg(long, env = "BRIDGE_WEB_ROOT")]
     pub web_root: Option<PathBuf>,
     /// Listener certificate chain (PEM) for HTTPS and wss://.
@@ -339,9 +339,12 @@ pub struct Cli {
     /// Content-Security-Policy for the UI, replacing the built-in one.
     #[arg(long, env = "BRIDGE_CONTENT_SECURITY_POLICY")]
     pub content_security_policy: Option<String>,
-    /// Allowed server, repeatable: NAME=HOST:PORT[,tls=implicit|starttls|none][,ca_file=PATH][,label=TEXT][,server_name=NAME][,pinned_sha256=HEX][,allow_certificate_exceptions=BOOL].
+    /// Allowed server, repeatable (`;` between them in the variable): NAME=HOST:PORT[,tls=implicit|starttls|none|end-to-end|end-to-end-starttls][,ca_file=PATH][,label=TEXT][,server_name=NAME][,pinned_sha256=HEX]...[,pinned_checks_name_and_dates=BOOL][,allow_certificate_exceptions=BOOL].
     #[arg(long = "upstream", env = "BRIDGE_UPSTREAMS", value_delimiter = ';', value_parser = parse_upstream)]
     pub upstreams: Option<Vec<UpstreamConfig>>,
+    /// Servers users may type, repeatable (`;` between them in the variable): HOST:PORT with `*.` and `*` wildcards[,tls=MODE][,ports=PORT]...[,allow_networks=CIDR]....
+    #[arg(long = "upstream-pattern", env = "BRIDGE_UPSTREAM_PATTERNS", value_delimiter = ';', value_parser = parse_pattern)]
+    pub patterns: Option<Vec<PatternConfig>>,
     /// Max concurrent sessions [default: 10000].
     #[arg(long, env = "BRIDGE_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
@@ -386,9 +389,30 @@ pub struct Cli {
     pub print_config: bool,
 }
 
-fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
+/// A flag's options, `key=value` pairs in order.
+type FlagOptions<'a> = Vec<(&'a str, &'a str)>;
+
+/// Splits a flag's `HEAD,key=value,...` into the head and its options (a list
+/// option is given once per value).
+fn flag_options(text: &str) -> Result<(&str, FlagOptions<'_>), String> {
     let mut parts = text.split(',');
-    let head = parts.next().unwrap_or_default();
+    let head = parts.next().unwrap_or_default().trim();
+    let options = parts
+        .map(|part| {
+            part.split_once('=')
+                .map(|(key, value)| (key.trim(), value.trim()))
+                .ok_or_else(|| format!("expected key=value, got `{part}`"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((head, options))
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, String> {
+    value.parse().map_err(|_| format!("{key} is true or false"))
+}
+
+fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
+    let (head, options) = flag_options(text)?;
     let (name, address) = head.split_once('=').ok_or("expected NAME=HOST:PORT[,key=value...]")?;
     let mut upstream = UpstreamConfig {
         name: name.trim().to_owned(),
@@ -401,28 +425,15 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
         pinned_checks_name_and_dates: true,
         allow_certificate_exceptions: false,
     };
-    for part in parts {
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| format!("expected key=value, got `{part}`"))?;
-        match key.trim() {
-            "tls" => upstream.tls = value.trim().parse()?,
-            "ca_file" => upstream.ca_file = Some(PathBuf::from(value.trim())),
-            "label" => upstream.label = Some(value.trim().to_owned()),
-            "server_name" => upstream.server_name = Some(value.trim().to_owned()),
-            "pinned_sha256" => upstream.pinned_sha256.push(value.trim().to_owned()),
-            "pinned_checks_name_and_dates" => {
-                upstream.pinned_checks_name_and_dates = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| "pinned_checks_name_and_dates is true or false".to_owned())?;
-            }
-            "allow_certificate_exceptions" => {
-                upstream.allow_certificate_exceptions = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| "allow_certificate_exceptions is true or false".to_owned())?;
-            }
+    for (key, value) in options {
+        match key {
+            "tls" => upstream.tls = value.parse()?,
+            "ca_file" => upstream.ca_file = Some(PathBuf::from(value)),
+            "label" => upstream.label = Some(value.to_owned()),
+            "server_name" => upstream.server_name = Some(value.to_owned()),
+            "pinned_sha256" => upstream.pinned_sha256.push(value.to_owned()),
+            "pinned_checks_name_and_dates" => upstream.pinned_checks_name_and_dates = parse_bool(key, value)?,
+            "allow_certificate_exceptions" => upstream.allow_certificate_exceptions = parse_bool(key, value)?,
             other => {
                 return Err(format!(
                     "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, pinned_checks_name_and_dates, allow_certificate_exceptions)"
@@ -431,6 +442,34 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
         }
     }
     Ok(upstream)
+}
+
+fn parse_pattern(text: &str) -> Result<PatternConfig, String> {
+    let (pattern, options) = flag_options(text)?;
+    let mut config = PatternConfig {
+        pattern: pattern.to_owned(),
+        tls: TlsMode::Implicit,
+        ports: Vec::new(),
+        allow_networks: Vec::new(),
+    };
+    for (key, value) in options {
+        match key {
+            "tls" => config.tls = value.parse()?,
+            "ports" => config
+                .ports
+                .push(value.parse().map_err(|_| format!("`{value}` is not a port"))?),
+            "allow_networks" => config.allow_networks.push(
+                value
+                    .parse()
+                    .map_err(|_| format!("`{value}` is not a network (CIDR)"))?,
+            ),
+            other => return Err(format!("unknown pattern option `{other}` (tls, ports, allow_networks)")),
+        }
+    }
+    if config.ports.is_empty() {
+        config.ports = default_ports();
+    }
+    Ok(config)
 }
 
 impl Config {
@@ -483,9 +522,8 @@ impl Config {
         if cli.content_security_policy.is_some() {
             self.content_security_policy = cli.content_security_policy.clone();
         }
-        if let Some(upstreams) = &cli.upstreams {
-            self.upstreams = upstreams.clone();
-        }
+        set(&mut self.upstreams, &cli.upstreams);
+        set(&mut self.patterns, &cli.patterns);
         let limits = &mut self.limits;
         set(&mut limits.max_connections, &cli.max_connections);
         set(&mut limits.max_connections_per_ip, &cli.max_connections_per_ip);
@@ -737,6 +775,103 @@ tls = "starttls"          # "implicit" | "starttls" | "none"
         let mut config = Config::from_toml(MINIMAL, Path::new("b.toml")).unwrap();
         config.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap(), "fc00::/7".parse().unwrap()];
         config.validate().unwrap();
+    }
+
+    /// A configuration with every optional setting given, so every key serializes.
+    fn full_config() -> Config {
+        let mut config = Config::from_toml(MINIMAL, Path::new("b.toml")).unwrap();
+        config.tls_cert = Some(PathBuf::from("/etc/cert.pem"));
+        config.tls_key = Some(PathBuf::from("/etc/key.pem"));
+        config.content_security_policy = Some("default-src 'self'".into());
+        config.public_origins = vec!["https://mail.example.org".into()];
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        config.deny_networks = vec!["2001:db8:64::/96".parse().unwrap()];
+        config.upstreams = vec![UpstreamConfig {
+            name: "full".into(),
+            label: Some("Full".into()),
+            address: "imap.example.org:993".into(),
+            tls: TlsMode::Implicit,
+            ca_file: Some(PathBuf::from("/etc/ca.pem")),
+            server_name: Some("mail.example.org".into()),
+            pinned_sha256: vec![["AB"; 32].join(":"), ["CD"; 32].join(":")],
+            pinned_checks_name_and_dates: false,
+            allow_certificate_exceptions: true,
+        }];
+        config.patterns = vec![PatternConfig {
+            pattern: "*.example.org:*".into(),
+            tls: TlsMode::Starttls,
+            ports: vec![143, 587],
+            allow_networks: vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()],
+        }];
+        config
+    }
+
+    /// The TOML table of a value, as the config file would hold it.
+    fn table<T: Serialize>(value: &T) -> toml::Table {
+        toml::Table::try_from(value).unwrap()
+    }
+
+    #[test]
+    fn every_file_key_has_a_flag_and_an_environment_variable() {
+        let command = <Cli as clap::CommandFactory>::command();
+        let mut keys: Vec<String> = Vec::new();
+        for (key, value) in table(&full_config()) {
+            match value {
+                toml::Value::Table(limits) => keys.extend(limits.keys().cloned()),
+                _ => keys.push(key),
+            }
+        }
+        for key in keys {
+            // Arrays of tables take one flag per entry: --upstream, --upstream-pattern.
+            let (flag, env) = match key.as_str() {
+                "upstream" => ("upstream".to_owned(), "BRIDGE_UPSTREAMS".to_owned()),
+                "upstream_pattern" => ("upstream-pattern".to_owned(), "BRIDGE_UPSTREAM_PATTERNS".to_owned()),
+                _ => (key.replace('_', "-"), format!("BRIDGE_{}", key.to_ascii_uppercase())),
+            };
+            let argument = command
+                .get_arguments()
+                .find(|argument| argument.get_long() == Some(flag.as_str()))
+                .unwrap_or_else(|| panic!("`{key}` has no --{flag} flag"));
+            assert_eq!(
+                argument.get_env().and_then(|name| name.to_str()),
+                Some(env.as_str()),
+                "--{flag}'s environment variable"
+            );
+        }
+    }
+
+    /// Writes a table as the flag form `HEAD,key=value,...` (lists as repeated keys).
+    fn as_flag(head: &str, table: &toml::Table, skip: &[&str]) -> String {
+        let mut parts = vec![head.to_owned()];
+        for (key, value) in table.iter().filter(|(key, _)| !skip.contains(&key.as_str())) {
+            let values = match value {
+                toml::Value::Array(items) => items.clone(),
+                other => vec![other.clone()],
+            };
+            for value in values {
+                let text = match value {
+                    toml::Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                parts.push(format!("{key}={text}"));
+            }
+        }
+        parts.join(",")
+    }
+
+    #[test]
+    fn every_upstream_and_pattern_key_can_be_given_as_a_flag() {
+        let config = full_config();
+        let upstream = &config.upstreams[0];
+        let text = as_flag(
+            &format!("{}={}", upstream.name, upstream.address),
+            &table(upstream),
+            &["name", "address"],
+        );
+        assert_eq!(parse_upstream(&text).as_ref(), Ok(upstream), "{text}");
+        let pattern = &config.patterns[0];
+        let text = as_flag(&pattern.pattern, &table(pattern), &["pattern"]);
+        assert_eq!(parse_pattern(&text).as_ref(), Ok(pattern), "{text}");
     }
 
     #[test]

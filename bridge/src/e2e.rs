@@ -6,7 +6,7 @@
 //! configured server (after a plaintext `CAPABILITY`/`STARTTLS` exchange in the
 //! STARTTLS variant). A page that sends IMAP instead (a plaintext `LOGIN`, say)
 //! is cut off before those bytes reach the server. Sans-IO: the relay feeds
-//! bytes in both directions and forwards what `from_page` hands back.
+//! bytes in both directions and forwards what `handle_page` hands back.
 
 use bytes::{Bytes, BytesMut};
 use webmail_wire::printable;
@@ -109,7 +109,7 @@ impl Gate {
 
     /// Takes bytes from the page; returns what may go to the server now (possibly
     /// nothing while a line or ClientHello is incomplete), or why the session must end.
-    pub fn from_page(&mut self, data: Bytes) -> Result<Bytes, Refusal> {
+    pub fn handle_page(&mut self, data: Bytes) -> Result<Bytes, Refusal> {
         if self.phase == Phase::Open {
             return Ok(data);
         }
@@ -128,7 +128,7 @@ impl Gate {
     /// Only a tagged line with the STARTTLS command's own tag and status OK lets a
     /// ClientHello through; any other tagged answer while STARTTLS is pending shuts
     /// the gate for the rest of the session.
-    pub fn from_server(&mut self, data: &[u8]) {
+    pub fn handle_server(&mut self, data: &[u8]) {
         for &byte in data {
             let tag = match &self.phase {
                 Phase::Commands { in_flight: Some(tag) } | Phase::AwaitingStarttls(tag) => tag,
@@ -329,7 +329,8 @@ mod tests {
     }
 
     fn feed(gate: &mut Gate, data: &[u8]) -> Result<Vec<u8>, Refusal> {
-        gate.from_page(Bytes::copy_from_slice(data)).map(|bytes| bytes.to_vec())
+        gate.handle_page(Bytes::copy_from_slice(data))
+            .map(|bytes| bytes.to_vec())
     }
 
     #[test]
@@ -380,10 +381,10 @@ mod tests {
         let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
         assert_eq!(feed(&mut gate, b"a1 CAPAB").unwrap(), b"");
         assert_eq!(feed(&mut gate, b"ILITY\r\n").unwrap(), b"a1 CAPABILITY\r\n");
-        gate.from_server(b"* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n");
+        gate.handle_server(b"* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n");
         assert_eq!(feed(&mut gate, b"a2 STARTTLS\r\n").unwrap(), b"a2 STARTTLS\r\n");
-        gate.from_server(b"a2 OK Begin TLS");
-        gate.from_server(b" negotiation now\r\n");
+        gate.handle_server(b"a2 OK Begin TLS");
+        gate.handle_server(b" negotiation now\r\n");
         let hello = client_hello("imap.example.org");
         assert_eq!(feed(&mut gate, &hello).unwrap(), hello);
         assert!(gate.is_open());
@@ -401,7 +402,7 @@ mod tests {
     fn a_refused_starttls_keeps_the_gate_closed() {
         let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
         feed(&mut gate, b"a1 STARTTLS\r\n").unwrap();
-        gate.from_server(b"a1 NO not now\r\n");
+        gate.handle_server(b"a1 NO not now\r\n");
         assert_eq!(
             feed(&mut gate, &client_hello("imap.example.org")),
             Err(Refusal::StarttlsRefused)
@@ -418,9 +419,9 @@ mod tests {
         // Taking turns, the STARTTLS answer is the only tagged line that counts.
         let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
         feed(&mut gate, b"a NOOP\r\n").unwrap();
-        gate.from_server(b"* 3 EXISTS\r\na OK NOOP done\r\n");
+        gate.handle_server(b"* 3 EXISTS\r\na OK NOOP done\r\n");
         feed(&mut gate, b"a STARTTLS\r\n").unwrap();
-        gate.from_server(b"a NO STARTTLS not now\r\n");
+        gate.handle_server(b"a NO STARTTLS not now\r\n");
         assert_eq!(
             feed(&mut gate, &client_hello("imap.example.org")),
             Err(Refusal::StarttlsRefused)
@@ -435,7 +436,7 @@ mod tests {
     fn a_tagged_answer_with_another_tag_shuts_the_gate() {
         let mut gate = Gate::new(Start::Starttls, Some("imap.example.org".into()));
         feed(&mut gate, b"t1 STARTTLS\r\n").unwrap();
-        gate.from_server(b"t0 OK stale\r\nt1 OK Begin TLS\r\n");
+        gate.handle_server(b"t0 OK stale\r\nt1 OK Begin TLS\r\n");
         assert_eq!(
             feed(&mut gate, &client_hello("imap.example.org")),
             Err(Refusal::StarttlsRefused)
@@ -448,8 +449,8 @@ mod tests {
         for cut in 0..=reply.len() {
             let mut gate = Gate::new(Start::Starttls, None);
             feed(&mut gate, b"c1 CAPABILITY\r\n").unwrap();
-            gate.from_server(&reply[..cut]);
-            gate.from_server(&reply[cut..]);
+            gate.handle_server(&reply[..cut]);
+            gate.handle_server(&reply[cut..]);
             assert_eq!(
                 feed(&mut gate, b"c2 STARTTLS\r\n").unwrap(),
                 b"c2 STARTTLS\r\n",
@@ -493,7 +494,7 @@ mod tests {
             for start in [Start::Implicit, Start::Starttls] {
                 let mut gate = Gate::new(start, Some("imap.example.org".into()));
                 let _ = feed(&mut gate, &bytes[..cut]).and_then(|_| feed(&mut gate, &bytes[cut..]));
-                gate.from_server(&bytes);
+                gate.handle_server(&bytes);
             }
         }
     }

@@ -19,18 +19,18 @@ use crate::upstream::Dialer;
 /// `srcdoc` iframes, which inherit this policy: they get inline styles, and
 /// remote images stay blocked inside them by the sanitizer and the iframe's own,
 /// stricter policy until the reader allows them.
-pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+pub(crate) const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https: http:; font-src 'self' data:; \
 connect-src 'self'; frame-src 'self' blob: about:; object-src 'none'; base-uri 'none'; \
 form-action 'none'; frame-ancestors 'self'";
 
 /// `GET /healthz`.
-pub async fn healthz() -> &'static str {
+pub(crate) async fn healthz() -> &'static str {
     "ok\n"
 }
 
 /// `GET /metrics` in the Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics().render(),
@@ -74,7 +74,7 @@ struct UpstreamList<'a> {
 }
 
 /// `GET /api/upstreams`: names and labels for the sign-in page, never addresses.
-pub async fn upstreams(State(state): State<AppState>) -> Response {
+pub(crate) async fn upstreams(State(state): State<AppState>) -> Response {
     let dialer = state.dialer();
     let list = UpstreamList {
         upstreams: dialer
@@ -108,7 +108,7 @@ fn is_hashed_asset(path: &str) -> bool {
 }
 
 /// Adds cache and security headers to static responses.
-pub async fn static_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn static_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let hashed = is_hashed_asset(request.uri().path());
     let mut response = next.run(request).await;
     let found = response.status() == StatusCode::OK;
@@ -130,7 +130,7 @@ pub async fn static_headers(State(state): State<AppState>, request: Request, nex
 /// an app that embeds `<webmail-app>` loads `webmail-app.js` as a module script
 /// and the wasm with `fetch`, both of which need CORS. Only origins that may also
 /// open the WebSocket get the header; no credentials are involved.
-pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let origin = request
         .headers()
         .get(header::ORIGIN)

@@ -9,20 +9,28 @@
 //! listener; [`Server`] binds, serves and drains sessions on shutdown.
 #![forbid(unsafe_code)]
 
-pub mod close;
-pub mod config;
-pub mod e2e;
-pub mod http;
-pub mod limits;
-pub mod metrics;
-pub mod origin;
-pub mod policy;
-pub mod relay;
+mod close;
+mod config;
+mod e2e;
+mod http;
+mod limits;
+mod metrics;
+mod origin;
+mod policy;
+mod relay;
 mod serve;
-pub mod session;
-pub mod starttls;
-pub mod tls;
-pub mod upstream;
+mod session;
+mod starttls;
+mod tls;
+mod upstream;
+
+// The bridge's whole public surface: the server, its configuration, and why a
+// session ended (with the typed causes that reason carries).
+pub use close::CloseReason;
+pub use config::{Cli, Config, ConfigError, Limits, PatternConfig, TlsMode, UpstreamConfig};
+pub use e2e::Refusal as EndToEndRefusal;
+pub use policy::Forbidden;
+pub use tls::TlsSetupError;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -40,7 +48,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tracing::info;
 
-use crate::config::Config;
 use crate::limits::Admission;
 use crate::metrics::Metrics;
 use crate::upstream::Dialer;

@@ -48,7 +48,7 @@ struct State {
 /// The client a per-IP limit counts: an IPv4 address (also when written as
 /// IPv4-mapped IPv6), or the IPv6 network of `ipv6_prefix` bits around the
 /// address, since whoever holds one address of a /64 usually holds all of it.
-pub fn client_key(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
+pub(crate) fn client_key(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

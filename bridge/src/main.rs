@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use webmail_bridge::Server;
-use webmail_bridge::config::{Cli, Config};
+use webmail_bridge::{Cli, Config};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -16,7 +16,7 @@ use tracing::warn;
 use crate::AppState;
 
 /// Middleware for `/ws` and `/api/*`: refuses a request whose Host is not the bridge's own.
-pub async fn require_own_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn require_own_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if host_allowed(request.headers(), &state.config().public_origins) {
         return next.run(request).await;
     }
@@ -33,7 +33,7 @@ pub async fn require_own_host(State(state): State<AppState>, request: Request, n
 ///
 /// With `public_origins` configured, the Host must be the authority of one of
 /// them; otherwise it must be an IP literal or `localhost` (with any port).
-pub fn host_allowed(headers: &HeaderMap, public_origins: &[String]) -> bool {
+pub(crate) fn host_allowed(headers: &HeaderMap, public_origins: &[String]) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|value| value.to_str().ok()) else {
         return false;
     };
@@ -66,7 +66,7 @@ fn is_port_suffix(text: &str) -> bool {
 /// Origin on WebSocket upgrades, so a request without one is refused as well.
 /// With no configured origins, only the page's own origin (the Host, which
 /// [`host_allowed`] has vouched for) is allowed.
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+pub(crate) fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) else {
         return false;
     };

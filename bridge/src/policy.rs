@@ -11,7 +11,7 @@ use ipnet::IpNet;
 
 /// A host as the bridge accepts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Host {
+pub(crate) enum Host {
     /// A literal address in canonical form.
     Ip(IpAddr),
     /// A lower-case DNS name without trailing dot.
@@ -19,7 +19,7 @@ pub enum Host {
 }
 
 /// Splits `host:port` (IPv6 literals in brackets) and checks the port.
-pub fn split_host_port(address: &str) -> Result<(String, u16), String> {
+pub(crate) fn split_host_port(address: &str) -> Result<(String, u16), String> {
     let (host, port) = if let Some(rest) = address.strip_prefix('[') {
         let (host, port) = rest.split_once("]:").ok_or("expected [IPv6]:PORT")?;
         (host, port)
@@ -38,7 +38,7 @@ pub fn split_host_port(address: &str) -> Result<(String, u16), String> {
 /// Browsers and resolvers read `127.1`, `0x7f.0.0.1`, `017700000001` and
 /// `2130706433` as 127.0.0.1; an allow-list that sees them as names is bypassed.
 /// So any host whose last label is numeric must be a canonical dotted quad.
-pub fn parse_host(host: &str) -> Result<Host, String> {
+pub(crate) fn parse_host(host: &str) -> Result<Host, String> {
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     if host.contains(':') {
         return host
@@ -83,7 +83,7 @@ fn canonical_ipv4(text: &str) -> Option<Ipv4Addr> {
 }
 
 /// Why an address may not be dialled, or `None` for a public unicast address.
-pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
+pub(crate) fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(ip) => forbidden_v4(ip),
         IpAddr::V6(ip) => forbidden_v6(ip),
@@ -147,7 +147,7 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
 /// - 6to4 `2002:AABB:CCDD::/48` (RFC 3056);
 /// - Teredo `2001:0:SSSS:SSSS::/32` (RFC 4380): the server, and the client's
 ///   address stored inverted in the last 32 bits.
-pub fn embedded_ipv4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+pub(crate) fn embedded_ipv4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
     let s = ip.segments();
     let octets = ip.octets();
     let v4 = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
@@ -168,7 +168,7 @@ pub fn embedded_ipv4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
 
 /// A server family the user may type: `*.example.org:993`, `imap.example.org:*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostPattern {
+pub(crate) struct HostPattern {
     /// Exact name, or the suffix after `*.`.
     host: String,
     wildcard: bool,
@@ -178,7 +178,7 @@ pub struct HostPattern {
 
 impl HostPattern {
     /// Parses a pattern; wildcards only as a whole leftmost label.
-    pub fn parse(pattern: &str) -> Result<Self, String> {
+    pub(crate) fn parse(pattern: &str) -> Result<Self, String> {
         let (host, port) = pattern
             .rsplit_once(':')
             .ok_or("expected HOST:PORT, e.g. *.example.org:993")?;
@@ -210,7 +210,7 @@ impl HostPattern {
     }
 
     /// True when `host` (already canonical) and `port` fall under this pattern.
-    pub fn matches(&self, host: &Host, port: u16, allowed_ports: &[u16]) -> bool {
+    pub(crate) fn matches(&self, host: &Host, port: u16, allowed_ports: &[u16]) -> bool {
         let port_ok = match self.port {
             Some(fixed) => fixed == port,
             None => allowed_ports.contains(&port),
@@ -257,7 +257,7 @@ pub enum Forbidden {
 /// so a name that mixes a public and a private answer cannot be used for rebinding.
 /// `deny` wins over `allow`; an address that embeds an IPv4 address is also
 /// checked against `deny` by that address.
-pub fn check_resolved(addresses: &[IpAddr], allow: &[IpNet], deny: &[IpNet]) -> Result<(), Forbidden> {
+pub(crate) fn check_resolved(addresses: &[IpAddr], allow: &[IpNet], deny: &[IpNet]) -> Result<(), Forbidden> {
     if addresses.is_empty() {
         return Err(Forbidden::NoAddress);
     }

@@ -31,7 +31,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Per-session limits, taken from the configuration.
 #[derive(Debug, Clone, Copy)]
-pub struct RelaySettings {
+pub(crate) struct RelaySettings {
     /// Close after this long without a relayed byte.
     pub idle_timeout: Duration,
     /// Ping the page this often.
@@ -147,7 +147,7 @@ impl SessionClock {
 /// Relays until one side ends, a limit is hit or `shutdown` fires; then sends the
 /// page a close frame saying why and returns the reason. With a `gate` (end-to-end
 /// upstreams), page bytes reach the upstream only as the gate lets them through.
-pub async fn relay<P>(
+pub(crate) async fn relay<P>(
     page: P,
     upstream: UpstreamStream,
     prelude: Vec<u8>,
@@ -203,7 +203,7 @@ where
                             return CloseReason::SessionByteLimit;
                         }
                         if let Some(gate) = &gate {
-                            gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner).from_server(&chunk);
+                            gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner).handle_server(&chunk);
                         }
                         metrics.add_to_page(chunk.len());
                         clock.mark(&last_activity);
@@ -237,7 +237,7 @@ where
                                 match gate
                                     .lock()
                                     .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                    .from_page(data)
+                                    .handle_page(data)
                                 {
                                     Ok(data) => data,
                                     Err(why) => return CloseReason::EndToEndRefused(why),

@@ -20,7 +20,7 @@ use crate::upstream::TargetQuery;
 const WS_READ_BUFFER: usize = 4096;
 
 /// `GET /ws?upstream=NAME` (or `?host=H&port=P` where patterns allow it).
-pub async fn upgrade(
+pub(crate) async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -131,7 +131,7 @@ fn websocket_key_valid(headers: &HeaderMap) -> bool {
 }
 
 /// The client's address: the peer, or the last hop a trusted proxy reports.
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     if !trusted.iter().any(|net| net.contains(&peer)) {
         return peer;
     }

@@ -21,7 +21,7 @@ const READ_BYTES: usize = 1024;
 /// Reads the greeting and performs the plaintext half of STARTTLS on `stream`.
 ///
 /// Returns the greeting to give to the page after the TLS handshake.
-pub async fn negotiate<S>(stream: &mut S) -> Result<Vec<u8>, StartTlsError>
+pub(crate) async fn negotiate<S>(stream: &mut S) -> Result<Vec<u8>, StartTlsError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {

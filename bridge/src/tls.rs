@@ -50,7 +50,7 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError
 
 /// How the bridge checks one upstream's certificate.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct UpstreamTrust<'a> {
+pub(crate) struct UpstreamTrust<'a> {
     /// An extra trust anchor (PEM) besides the Mozilla roots.
     pub extra_ca: Option<&'a Path>,
     /// Certificates accepted by SHA-256 fingerprint (`AB:CD:...`), e.g. a self-signed one.
@@ -61,7 +61,7 @@ pub struct UpstreamTrust<'a> {
 
 /// A client configuration for an upstream: the Mozilla roots plus the extra CA,
 /// and the pinned certificates.
-pub fn client_config(trust: UpstreamTrust<'_>) -> Result<Arc<ClientConfig>, TlsSetupError> {
+pub(crate) fn client_config(trust: UpstreamTrust<'_>) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = trust.extra_ca {
@@ -197,7 +197,7 @@ fn with_pinning_advice(error: rustls::Error, end_entity: &CertificateDer<'_>) ->
 }
 
 /// The listener's server configuration from PEM files (HTTP/1.1 only: WebSocket needs it).
-pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsSetupError> {
+pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsSetupError> {
     let chain = read_certs(cert)?;
     let key = PrivateKeyDer::from_pem_file(key).map_err(|error| TlsSetupError::Pem {
         path: key.display().to_string(),
@@ -212,7 +212,7 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsSe
 }
 
 /// Describes a failed handshake as a close reason, e.g. "certificate expired".
-pub fn handshake_failure(error: &io::Error) -> CloseReason {
+pub(crate) fn handshake_failure(error: &io::Error) -> CloseReason {
     let Some(tls) = error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) else {
         return CloseReason::TlsFailure(error.to_string());
     };

@@ -114,7 +114,7 @@ async fn a_pinned_expired_certificate_needs_the_operators_word() {
 
 #[test]
 fn the_log_line_carries_the_fingerprint_to_pin() {
-    let reason = webmail_bridge::close::CloseReason::CertificateNotTrusted {
+    let reason = webmail_bridge::CloseReason::CertificateNotTrusted {
         why: "a self-signed CA certificate used as the server's own",
         fingerprint: "AB:CD".into(),
     };
