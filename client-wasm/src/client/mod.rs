@@ -15,6 +15,7 @@ mod error;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub mod native;
 mod ops;
+#[cfg(feature = "bench")]
 pub mod replay;
 mod resync;
 pub mod runtime;

@@ -1,5 +1,6 @@
 //! Replays a captured server stream through the engine, as a client would receive
 //! it: for benchmarks (native and wasm run the very same code) and for tools.
+//! Built only with the `bench` feature.
 
 use super::ops::{summary, summary_items};
 use super::types::MessageSummary;
