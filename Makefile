@@ -27,6 +27,9 @@ test: build
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	@# The UI's JSDoc types, checked against the client's generated .d.ts (made by make build).
+	@test -f web/pkg/client_wasm.d.ts || { echo "lint: web/pkg/client_wasm.d.ts is missing: run make build first" >&2; exit 1; }
+	node_modules/.bin/tsc -p jsconfig.json
 	@# The browser bindings only compile for wasm32; lint them where rustup has that target.
 	@if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then \
 	  cargo clippy -p client-wasm --features bench --target wasm32-unknown-unknown --quiet -- -D warnings; \

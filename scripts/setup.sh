@@ -151,7 +151,8 @@ if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | awk '{print $2}')" != 
 fi
 
 # ---------------------------------------------------------------- npm packages
-# playwright-core drives Debian's Chromium; binaryen provides wasm-opt; esbuild bundles the UI.
+# playwright-core drives Debian's Chromium; binaryen provides wasm-opt; esbuild bundles the UI;
+# typescript checks the UI's JSDoc types (make lint).
 if [ ! -f node_modules/.setup-stamp ] || [ package-lock.json -nt node_modules/.setup-stamp ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed"

@@ -47,6 +47,7 @@ export class MailCore extends EventTarget {
     this.countsTimer = undefined;
     this.newUids = [];
     this.inboxUnseen = null;
+    /** @type {Array<[import("../../pkg/client_wasm.js").ClientEventType, (event: any) => void]>} */
     this.listeners = [
       ["exists", (event) => this.onExists(event)],
       ["expunge", (event) => this.onExpunge(event)],
@@ -388,7 +389,7 @@ export class MailCore extends EventTarget {
         await this.list.reorder();
         this.scheduleCounts();
         if (arrived.length === 0) return;
-        const rows = await this.client.fetchSummaries(arrived.slice(-3));
+        const rows = await this.client.fetchSummaries(arrived.slice(-3), undefined);
         if (arrived.length === 1 && rows[0]) {
           const from = addressName(rows[0].envelope.from[0]) || "unknown sender";
           this.announce(`New message from ${from}: ${rows[0].envelope.subject ?? "(no subject)"}`);

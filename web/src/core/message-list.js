@@ -171,7 +171,7 @@ export class MessageList extends EventTarget {
       for (let at = 0; at < wanted.length; at += FETCH_BLOCK) blocks.push(wanted.slice(at, at + FETCH_BLOCK));
       await Promise.all(
         blocks.map(async (block) => {
-          const rows = await this.client.fetchSummaries(block);
+          const rows = await this.client.fetchSummaries(block, undefined);
           if (epoch !== this.epoch) return;
           for (const row of rows) this.summaries.set(row.uid, row);
           this.dispatchEvent(new Event("rows"));

@@ -621,7 +621,7 @@ export class WebmailApp extends HTMLElement {
       wanted.map(async (part) => {
         try {
           const bytes = await core.client.fetchPart(uid, part.partId, undefined);
-          const url = URL.createObjectURL(new Blob([bytes], { type: part.contentType }));
+          const url = URL.createObjectURL(new Blob([blobPart(bytes)], { type: part.contentType }));
           this.blobUrls.push(url);
           urls.set(/** @type {string} */ (part.contentId), url);
         } catch {
@@ -659,7 +659,7 @@ export class WebmailApp extends HTMLElement {
       this.reader.progress(partId, 0, 1);
       const bytes = await core.client.fetchPart(uid, partId, { onProgress: (loaded, total) => this.reader.progress(partId, loaded, total) });
       this.reader.progress(partId, 1, 1);
-      save(new Blob([bytes], { type: contentType || "application/octet-stream" }), filename);
+      save(new Blob([blobPart(bytes)], { type: contentType || "application/octet-stream" }), filename);
     } catch (error) {
       this.reader.progress(partId, 1, 1);
       this.failed(`Downloading ${filename}`, error);
@@ -673,7 +673,7 @@ export class WebmailApp extends HTMLElement {
     try {
       const raw = await core.client.fetchRaw(uid);
       const subject = core.list.summary(uid)?.envelope.subject ?? "message";
-      await sourceDialog(subject, raw, () => save(new Blob([raw], { type: "message/rfc822" }), `${subject.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "_").slice(0, 80) || "message"}.eml`));
+      await sourceDialog(subject, raw, () => save(new Blob([blobPart(raw)], { type: "message/rfc822" }), `${subject.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "_").slice(0, 80) || "message"}.eml`));
     } catch (error) {
       this.failed("Loading the message source", error);
     }
@@ -945,4 +945,15 @@ function removeStorage(key) {
   } catch {
     // Nothing was stored.
   }
+}
+
+/**
+ * The client's bytes as a Blob part. They are always backed by a plain
+ * ArrayBuffer; TypeScript's DOM types cannot know that a Uint8Array from wasm is
+ * not over a SharedArrayBuffer, which a Blob may not take.
+ * @param {Uint8Array} bytes
+ * @returns {BlobPart}
+ */
+function blobPart(bytes) {
+  return /** @type {Uint8Array<ArrayBuffer>} */ (bytes);
 }

@@ -22,7 +22,8 @@ export function setLayer(element) {
  */
 function modal(label, build, dismissed) {
   return new Promise((resolve) => {
-    const returnFocus = /** @type {HTMLElement | null} */ (layer?.getRootNode() instanceof ShadowRoot ? layer.getRootNode().activeElement : null);
+    const root = layer?.getRootNode();
+    const returnFocus = /** @type {HTMLElement | null} */ (root instanceof ShadowRoot ? root.activeElement : null);
     let result = dismissed;
     const dialog = /** @type {HTMLDialogElement} */ (h("dialog", { class: "dialog", "aria-label": label }));
     const close = (value) => {

@@ -5,10 +5,11 @@
  * Creates an element. `attrs` keys starting with "on" add listeners, `class`
  * and `dataset`/`style` objects are applied, `true`/`false` toggle boolean
  * attributes, null/undefined skip; children may be strings, nodes or arrays.
- * @param {string} tag
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
  * @param {Record<string, any> | null} [attrs]
  * @param {...any} children
- * @returns {HTMLElement}
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, attrs, ...children) {
   const element = document.createElement(tag);
@@ -24,7 +25,7 @@ export function h(tag, attrs, ...children) {
   return element;
 }
 
-/** @param {Node} parent @param {any[]} children */
+/** @param {Element | DocumentFragment} parent @param {any[]} children */
 function append(parent, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;

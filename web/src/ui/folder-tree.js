@@ -30,7 +30,7 @@ export class FolderTree {
     this.roots = roots;
     this.current = current;
     this.list.replaceChildren(...roots.map((node) => this.item(node)));
-    const active = this.find(focused ?? current) ?? this.list.querySelector("[role=treeitem]");
+    const active = this.find(focused ?? current) ?? this.items()[0];
     if (active) active.tabIndex = 0;
     if (focused && active) active.focus();
   }
@@ -38,7 +38,12 @@ export class FolderTree {
   /** @param {string | null | undefined} path */
   find(path) {
     if (!path) return null;
-    return [...this.list.querySelectorAll("[role=treeitem]")].find((item) => item.getAttribute("data-path") === path) ?? null;
+    return this.items().find((item) => item.getAttribute("data-path") === path) ?? null;
+  }
+
+  /** The tree's items, in document order. @returns {HTMLElement[]} */
+  items() {
+    return [.../** @type {NodeListOf<HTMLElement>} */ (this.list.querySelectorAll("[role=treeitem]"))];
   }
 
   /** @param {import("../core/folders.js").FolderNode} node */
@@ -106,7 +111,7 @@ export class FolderTree {
   keydown(event) {
     const item = /** @type {HTMLElement | null} */ (event.target instanceof Element ? event.target.closest("[role=treeitem]") : null);
     if (!item) return;
-    const visible = [...this.list.querySelectorAll("[role=treeitem]")].filter((element) => !element.closest("[role=group][hidden]"));
+    const visible = this.items().filter((element) => !element.closest("[role=group][hidden]"));
     const index = visible.indexOf(item);
     const path = item.getAttribute("data-path") ?? "";
     const moveTo = (target) => {

@@ -295,11 +295,7 @@ pub(crate) fn summary(fetch: Fetch) -> Option<MessageSummary> {
 /// The reader's view of the headers: display fields from the ENVELOPE (decoded
 /// here, with the page's charsets in the browser), the full list and References
 /// from the header block.
-fn message_from_headers(
-    uid: u32,
-    envelope: Option<&crate::codec::types::Envelope>,
-    header: &[u8],
-) -> Message {
+fn message_from_headers(uid: u32, envelope: Option<&crate::codec::types::Envelope>, header: &[u8]) -> Message {
     let envelope = envelope.map(decode::envelope).unwrap_or_default();
     let headers = mime::header_fields(header);
     let references = headers
