@@ -9,28 +9,31 @@
 //! ```
 //!
 //! Every method returns a Promise. Failures reject with a real `Error` whose
-//! `code` is one of the [`ClientError`] codes. A Rust panic is reported on the
+//! `code` is one of the [`ClientError`](crate::client::ClientError) codes. A Rust panic is reported on the
 //! console and as an `imapclient:panic` event on the global object.
 
 #[cfg(feature = "bench")]
 pub mod bench;
+mod connect;
+mod errors;
+mod events;
 mod input;
 mod page_tls;
 mod runtime;
 mod transport;
 mod types;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::client::{Client, ClientError, ClientEvent, ClientOptions, Connector};
+use crate::client::Client;
 use crate::engine::sasl::{Mechanism, Secret};
 use crate::mime;
+use errors::{invalid, js_error, promise, rejected, report_panic, to_js};
+use events::Listeners;
 use input::Options;
 
 /// The version of this package.
@@ -46,102 +49,17 @@ pub fn start() {
     mime::install_decoder(browser_decode);
 }
 
-/// Reports a panic instead of letting the page fail silently: the module is unusable
-/// afterwards, so the page must know to reload.
-fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
-    let message = format!("client-wasm panicked: {info}");
-    web_sys::console::error_1(&JsValue::from_str(&message));
-    let global = js_sys::global();
-    if let Ok(dispatch) = Reflect::get(&global, &JsValue::from_str("dispatchEvent")) {
-        if let (Ok(dispatch), Ok(event)) = (
-            dispatch.dyn_into::<Function>(),
-            web_sys::CustomEvent::new_with_event_init_dict("imapclient:panic", &{
-                let init = web_sys::CustomEventInit::new();
-                init.set_detail(&JsValue::from_str(&message));
-                init
-            }),
-        ) {
-            let _ = dispatch.call1(&global, &event);
-        }
-    }
-}
-
 /// Charsets through the page's `TextDecoder` (the WHATWG Encoding Standard).
 fn browser_decode(label: &str, bytes: &[u8]) -> Option<String> {
     let decoder = web_sys::TextDecoder::new_with_label(label).ok()?;
     decoder.decode_with_u8_array(bytes).ok()
 }
 
-/// A Rust error as a JavaScript `Error` with `code` (and the server's text as `message`).
-fn js_error(error: &ClientError) -> JsValue {
-    let js = js_sys::Error::new(error.message());
-    let _ = Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(error.code()));
-    js.into()
-}
-
-fn invalid(message: String) -> JsValue {
-    js_error(&ClientError::InvalidArgument(message))
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_missing_as_null(true)
-        .serialize_maps_as_objects(true);
-    value
-        .serialize(&serializer)
-        .map_err(|error| js_error(&ClientError::Protocol(error.to_string())))
-}
-
-/// Maps an input error to a rejected value.
-fn rejected(error: ClientError) -> JsValue {
-    js_error(&error)
-}
-
-/// Runs an async operation as a Promise, mapping errors to JS `Error`s.
-fn promise<T: Serialize + 'static>(
-    future: impl std::future::Future<Output = Result<T, ClientError>> + 'static,
-) -> Promise {
-    future_to_promise(async move {
-        match future.await {
-            Ok(value) => to_js(&value),
-            Err(error) => Err(js_error(&error)),
-        }
-    })
-}
-
-fn encode_query(value: &str) -> String {
-    js_sys::encode_uri_component(value).as_string().unwrap_or_default()
-}
-
-const EVENT_TYPES: [&str; 8] = [
-    "exists",
-    "expunge",
-    "flags",
-    "mailboxes",
-    "state",
-    "alert",
-    "uidvalidity",
-    "badresponse",
-];
-
-fn event_type(event: &ClientEvent) -> &'static str {
-    match event {
-        ClientEvent::Exists { .. } => "exists",
-        ClientEvent::Expunge { .. } => "expunge",
-        ClientEvent::Flags { .. } => "flags",
-        ClientEvent::Mailboxes => "mailboxes",
-        ClientEvent::State { .. } => "state",
-        ClientEvent::Alert { .. } => "alert",
-        ClientEvent::UidValidity { .. } => "uidvalidity",
-        ClientEvent::BadResponse { .. } => "badresponse",
-    }
-}
-
 /// An IMAP connection through the webmail bridge. See the package's `.d.ts` for every method.
 #[wasm_bindgen]
 pub struct ImapClient {
     client: Client,
-    listeners: Rc<RefCell<Vec<(String, Function)>>>,
+    listeners: Listeners,
 }
 
 #[wasm_bindgen]
@@ -150,82 +68,11 @@ impl ImapClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<ImapClient>")]
     pub fn connect(#[wasm_bindgen(unchecked_param_type = "ConnectOptions")] options: JsValue) -> Promise {
         future_to_promise(async move {
-            let options = Options::new(
-                options,
-                "connect options",
-                &[
-                    "url",
-                    "upstream",
-                    "host",
-                    "port",
-                    "reconnect",
-                    "idle",
-                    "compress",
-                    "endToEnd",
-                ],
-            )
-            .map_err(rejected)?;
-            let url = options
-                .string("url")
-                .map_err(rejected)?
-                .ok_or_else(|| invalid("connect options need `url` (the bridge's /ws endpoint)".into()))?;
-            let target = match (
-                options.string("upstream").map_err(rejected)?,
-                options.string("host").map_err(rejected)?,
-                options.number("port").map_err(rejected)?,
-            ) {
-                (Some(upstream), None, None) => format!("upstream={}", encode_query(&upstream)),
-                (None, Some(host), Some(port)) => format!("host={}&port={port}", encode_query(&host)),
-                _ => return Err(invalid("give either `upstream`, or `host` and `port`".into())),
-            };
-            let separator = if url.contains('?') { '&' } else { '?' };
-            let socket = transport::WebSocketConnector {
-                url: format!("{url}{separator}{target}"),
-            };
-            let connector: Rc<dyn Connector> = match options.value("endToEnd") {
-                None => Rc::new(socket),
-                Some(end_to_end) => {
-                    let end_to_end =
-                        Options::new(end_to_end, "endToEnd", &["createSession", "starttls"]).map_err(rejected)?;
-                    let create_session = end_to_end
-                        .value("createSession")
-                        .and_then(|value| value.dyn_into::<Function>().ok())
-                        .ok_or_else(|| {
-                            invalid("endToEnd needs `createSession`, a function returning a TlsSession".into())
-                        })?;
-                    Rc::new(page_tls::PageTlsConnector {
-                        socket,
-                        create_session,
-                        starttls: end_to_end.boolean("starttls").map_err(rejected)?.unwrap_or(false),
-                    })
-                }
-            };
-            let client_options = ClientOptions {
-                reconnect: options.boolean("reconnect").map_err(rejected)?.unwrap_or(true),
-                idle: options.boolean("idle").map_err(rejected)?.unwrap_or(true),
-                compress: options.boolean("compress").map_err(rejected)?.unwrap_or(false),
-                starttls: false,
-                ..ClientOptions::default()
-            };
+            let (connector, client_options) = connect::from_options(options)?;
             let client = Client::connect(connector, Rc::new(runtime::BrowserRuntime), client_options)
                 .await
                 .map_err(|error| js_error(&error))?;
-            let listeners: Rc<RefCell<Vec<(String, Function)>>> = Rc::default();
-            let dispatch = listeners.clone();
-            client.on_event(move |event| {
-                let kind = event_type(event);
-                let Ok(detail) = to_js(event) else { return };
-                let handlers: Vec<Function> = dispatch
-                    .borrow()
-                    .iter()
-                    .filter(|(name, _)| name == kind)
-                    .map(|(_, f)| f.clone())
-                    .collect();
-                for handler in handlers {
-                    // A throwing listener must not break the client or other listeners.
-                    let _ = handler.call1(&JsValue::NULL, &detail);
-                }
-            });
+            let listeners = Listeners::attach(&client);
             Ok(ImapClient { client, listeners }.into())
         })
     }
@@ -576,14 +423,7 @@ impl ImapClient {
         #[wasm_bindgen(unchecked_param_type = "ClientEventType")] kind: String,
         #[wasm_bindgen(unchecked_param_type = "(event: ClientEvent) => void")] handler: Function,
     ) -> Result<(), JsValue> {
-        if !EVENT_TYPES.contains(&kind.as_str()) {
-            return Err(invalid(format!(
-                "unknown event type `{kind}` (one of {})",
-                EVENT_TYPES.join(", ")
-            )));
-        }
-        self.listeners.borrow_mut().push((kind, handler));
-        Ok(())
+        self.listeners.add(kind, handler)
     }
 
     /// Stops listening.
@@ -593,9 +433,7 @@ impl ImapClient {
         #[wasm_bindgen(unchecked_param_type = "ClientEventType")] kind: String,
         #[wasm_bindgen(unchecked_param_type = "(event: ClientEvent) => void")] handler: Function,
     ) {
-        self.listeners
-            .borrow_mut()
-            .retain(|(name, f)| !(name == &kind && f == &handler));
+        self.listeners.remove(&kind, &handler);
     }
 
     /// Logs out and closes the connection.
