@@ -1,0 +1,193 @@
+// Signing in and out: the server list, sign-in with TLS in the page where the server needs it, refused certificates, and starting the session.
+
+import { certificateDialog } from "../dialogs.js";
+import { MailCore } from "../../core/mail-core.js";
+import { fetchUpstreams, signIn } from "../../core/session.js";
+import { signInMessage } from "../../core/errors.js";
+import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
+
+export class SignInController {
+  /** @param {import("../app.js").WebmailApp} app */
+  constructor(app) {
+    this.app = app;
+  }
+
+
+
+  async prepareSignIn() {
+    this.app.signInForm.setRemembered(readStorage(USERNAME_KEY));
+    try {
+      const list = await fetchUpstreams(this.app.bridgeUrl);
+      this.app.servers = list.upstreams;
+      this.app.signInForm.setServers(list, this.app.getAttribute("upstream"));
+    } catch (error) {
+      // Without the list the form still works for the `upstream` attribute or the bridge's only server.
+      this.app.signInForm.setServers({ upstreams: [], customServers: false }, this.app.getAttribute("upstream"));
+      console.warn("webmail: could not load the server list", error);
+    }
+    if (!this.app.core) this.app.signInForm.focus();
+  }
+
+
+  /** @param {{username: string, password: string, remember: boolean, upstream?: string, host?: string, port?: number}} details */
+  async signIn(details) {
+    this.app.signInForm.setBusy(true);
+    const upstream = details.upstream ?? this.app.getAttribute("upstream") ?? undefined;
+    /** @type {PageTls | undefined} */
+    let pageTls;
+    try {
+      pageTls = await this.pageTlsFor(upstream, details.host);
+      const client = await signIn({ ...details, upstream, bridge: this.app.bridgeUrl, wasmUrl: this.app.wasmUrl, pageTls });
+      this.app.pageTls = pageTls;
+      this.showSecurity();
+      if (details.remember) writeStorage(USERNAME_KEY, details.username);
+      else removeStorage(USERNAME_KEY);
+      this.app.signInForm.reset();
+      const refresh = Number(this.app.getAttribute("refresh-seconds"));
+      await this.start(new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {}));
+    } catch (error) {
+      this.app.signInForm.setBusy(false);
+      this.app.signInForm.showError(signInMessage(/** @type {any} */ (error)));
+      if (pageTls && CERTIFICATE_CODES.includes(pageTls.failureCode)) this.certificateRefused(pageTls, upstream ?? "", details, error);
+    }
+  }
+
+
+  /**
+   * TLS in the page for an end-to-end upstream (loading the TLS module on first use), or undefined.
+   * @param {string | undefined} upstream
+   * @param {string | undefined} host a server the user typed
+   */
+  async pageTlsFor(upstream, host) {
+    const servers = this.app.servers;
+    const server = upstream ? servers.find((entry) => entry.name === upstream) : !host && servers.length === 1 ? servers[0] : undefined;
+    if (!server || !isEndToEnd(server) || !server.endToEnd) return undefined;
+    const module = await loadTls(this.app.wasmUrl);
+    return new PageTls(module, server.endToEnd, acceptedCertificates()[server.name] ?? []);
+  }
+
+
+  /**
+   * Explains a refused certificate; offers to trust it where the operator allows.
+   * @param {PageTls} pageTls @param {string} upstream @param {any} details @param {any} error
+   */
+  certificateRefused(pageTls, upstream, details, error) {
+    const certificate = pageTls.certificate;
+    const trust =
+      pageTls.exceptionsAllowed && certificate
+        ? () => {
+            const accepted = acceptedCertificates();
+            accepted[upstream] = [...new Set([...(accepted[upstream] ?? []), certificate.sha256])];
+            writeStorage(ACCEPTED_CERTIFICATES_KEY, JSON.stringify(accepted));
+            this.signIn(details);
+          }
+        : null;
+    this.app.signInForm.showCertificateProblem(error?.message ?? "The certificate was not accepted.", certificate, trust);
+  }
+
+
+  /** The lock in the top bar: where TLS ends for this session. */
+  showSecurity() {
+    const pageTls = this.app.pageTls;
+    this.app.secureBadge.hidden = !pageTls;
+    if (pageTls) {
+      const label = `End-to-end encrypted to ${pageTls.info.serverName}`;
+      this.app.secureBadge.setAttribute("aria-label", label);
+      this.app.secureBadge.title = label;
+    }
+  }
+
+
+  showCertificate() {
+    const pageTls = this.app.pageTls;
+    const certificate = pageTls?.certificate;
+    if (pageTls && certificate) certificateDialog(pageTls.info.serverName, certificate, pageTls.protocol);
+  }
+
+
+  /** @param {MailCore} core */
+  async start(core) {
+    this.app.core = core;
+    this.app.grid.attach(core.list, core.selection);
+    core.addEventListener("folders", () => {
+      this.app.tree.update(core.tree, core.list.path);
+      this.app.folderPane.updateFolderCount();
+    });
+    core.addEventListener("folder", () => this.app.folderPane.folderChanged());
+    core.addEventListener("notice", (event) => this.app.toasts.show(/** @type {CustomEvent} */ (event).detail, (error) => this.app.actions.failed("Undoing", error)));
+    core.addEventListener("announce", (event) => this.app.toasts.announce(/** @type {CustomEvent} */ (event).detail));
+    core.addEventListener("unread", (event) => this.app.unreadChanged(/** @type {CustomEvent} */ (event).detail));
+    core.addEventListener("state", (event) => this.app.connectionChanged(/** @type {CustomEvent} */ (event).detail));
+    core.list.addEventListener("loading", () => {
+      this.app.progress.hidden = !core.list.loading;
+    });
+    core.list.addEventListener("change", () => {
+      this.app.listPane.updateToolbar();
+      this.app.folderPane.updateFolderCount();
+    });
+    core.list.addEventListener("rows", () => this.app.listPane.updateToolbar());
+    this.app.shell.dataset.signedIn = "true";
+    this.app.dispatchEvent(new CustomEvent("signedin"));
+    await core.refreshFolders();
+    const inbox = core.special("\\Inbox") ?? core.folders.find((folder) => folder.selectable);
+    if (inbox) await this.app.folderPane.openFolder(inbox.path, true);
+  }
+
+
+  async signOut() {
+    const core = this.app.core;
+    this.app.core = null;
+    this.app.reading.closeReader();
+    this.app.remoteAllowed.clear();
+    this.app.shell.dataset.signedIn = "false";
+    this.app.unreadChanged(null);
+    this.app.pageTls = undefined;
+    this.showSecurity();
+    await core?.close();
+    this.app.dispatchEvent(new CustomEvent("signedout"));
+    this.app.signInForm.reset();
+    this.app.signInForm.focus();
+  }
+}
+
+const USERNAME_KEY = "webmail.username";
+
+/** Certificate fingerprints the user chose to trust, by upstream (where the operator allows it). */
+const ACCEPTED_CERTIFICATES_KEY = "webmail.accepted-certificates";
+
+/** @returns {Record<string, string[]>} */
+function acceptedCertificates() {
+  try {
+    const parsed = JSON.parse(readStorage(ACCEPTED_CERTIFICATES_KEY) ?? "{}");
+    return parsed && typeof parsed === "object" ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+/** @param {string} key */
+function readStorage(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} key @param {string} value */
+function writeStorage(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Private mode or storage disabled: the username is simply not remembered.
+  }
+}
+
+/** @param {string} key */
+function removeStorage(key) {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    // Nothing was stored.
+  }
+}
