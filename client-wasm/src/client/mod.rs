@@ -213,21 +213,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-fn is_retryable(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Fetch { .. }
-            | Command::Search { .. }
-            | Command::SearchRaw { .. }
-            | Command::Sort { .. }
-            | Command::Thread { .. }
-            | Command::List { .. }
-            | Command::Lsub { .. }
-            | Command::Status { .. }
-            | Command::Noop
-    )
-}
-
 impl Client {
     /// Opens a connection and waits for the server's greeting.
     pub async fn connect(
@@ -372,7 +357,7 @@ impl Client {
         let (reply, result) = oneshot::channel();
         {
             let mut inner = self.inner.borrow_mut();
-            let retry = is_retryable(&command).then(|| command.clone());
+            let retry = command.facts().retryable.then(|| command.clone());
             let id = inner.connection.submit(command);
             inner.replies.push((id, reply));
             if let Some(command) = retry {

@@ -146,6 +146,20 @@ pub struct Qresync {
     pub known_uids: Option<SequenceSet>,
 }
 
+/// What a command is, apart from how it is written and how its answer flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// The name on the wire (for logs and errors).
+    pub name: &'static str,
+    /// The capability the server must announce for it, if any.
+    pub needs: Option<&'static str>,
+    /// It runs alone: it changes the session's state, or uses sequence numbers.
+    pub barrier: bool,
+    /// It only reads, so it may be sent again on a new connection after the
+    /// old one was lost under it.
+    pub retryable: bool,
+}
+
 /// A client command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -345,70 +359,73 @@ fn uid_prefix(uid: bool) -> &'static str {
 }
 
 impl Command {
-    /// The command's name on the wire (for logs and errors).
-    pub fn name(&self) -> &'static str {
+    /// What this command is, in one row per command: adding a command means a
+    /// variant, a row here, its encoding in [`Command::encode`], and (if it
+    /// gets untagged data) its routing in [`Command::wants`].
+    pub fn facts(&self) -> Facts {
+        use ThreadAlgorithm::{OrderedSubject, References};
+        let facts = |name, needs, barrier, retryable| Facts {
+            name,
+            needs,
+            barrier,
+            retryable,
+        };
+        // Sequence-number forms run alone: a concurrent EXPUNGE would shift their numbers.
         match self {
-            Self::Capability => "CAPABILITY",
-            Self::Noop => "NOOP",
-            Self::Logout => "LOGOUT",
-            Self::StartTls => "STARTTLS",
-            Self::Login { .. } => "LOGIN",
-            Self::Authenticate(_) => "AUTHENTICATE",
-            Self::Enable(_) => "ENABLE",
-            Self::Id(_) => "ID",
-            Self::Namespace => "NAMESPACE",
-            Self::Select { read_only: false, .. } => "SELECT",
-            Self::Select { read_only: true, .. } => "EXAMINE",
-            Self::Create { .. } => "CREATE",
-            Self::Delete(_) => "DELETE",
-            Self::Rename { .. } => "RENAME",
-            Self::Subscribe(_) => "SUBSCRIBE",
-            Self::Unsubscribe(_) => "UNSUBSCRIBE",
-            Self::List { .. } => "LIST",
-            Self::Lsub { .. } => "LSUB",
-            Self::Status { .. } => "STATUS",
-            Self::Append { .. } => "APPEND",
-            Self::Check => "CHECK",
-            Self::Close => "CLOSE",
-            Self::Unselect => "UNSELECT",
-            Self::Expunge(_) => "EXPUNGE",
-            Self::Search { .. } | Self::SearchRaw { .. } => "SEARCH",
-            Self::Sort { .. } => "SORT",
-            Self::Thread { .. } => "THREAD",
-            Self::Fetch { .. } => "FETCH",
-            Self::Store { .. } => "STORE",
-            Self::Copy { .. } => "COPY",
-            Self::Move { .. } => "MOVE",
-            Self::Idle => "IDLE",
-            Self::Compress => "COMPRESS",
+            Self::Capability => facts("CAPABILITY", None, false, false),
+            Self::Noop => facts("NOOP", None, false, true),
+            Self::Logout => facts("LOGOUT", None, true, false),
+            Self::StartTls => facts("STARTTLS", None, true, false),
+            Self::Login { .. } => facts("LOGIN", None, true, false),
+            Self::Authenticate(_) => facts("AUTHENTICATE", None, true, false),
+            Self::Enable(_) => facts("ENABLE", Some("ENABLE"), true, false),
+            Self::Id(_) => facts("ID", Some("ID"), false, false),
+            Self::Namespace => facts("NAMESPACE", Some("NAMESPACE"), false, false),
+            Self::Select { read_only: false, .. } => facts("SELECT", None, true, false),
+            Self::Select { read_only: true, .. } => facts("EXAMINE", None, true, false),
+            Self::Create { .. } => facts("CREATE", None, false, false),
+            Self::Delete(_) => facts("DELETE", None, false, false),
+            Self::Rename { .. } => facts("RENAME", None, false, false),
+            Self::Subscribe(_) => facts("SUBSCRIBE", None, false, false),
+            Self::Unsubscribe(_) => facts("UNSUBSCRIBE", None, false, false),
+            Self::List { .. } => facts("LIST", None, false, true),
+            Self::Lsub { .. } => facts("LSUB", None, false, true),
+            Self::Status { .. } => facts("STATUS", None, false, true),
+            Self::Append { .. } => facts("APPEND", None, false, false),
+            Self::Check => facts("CHECK", None, false, false),
+            Self::Close => facts("CLOSE", None, true, false),
+            Self::Unselect => facts("UNSELECT", Some("UNSELECT"), true, false),
+            Self::Expunge(None) => facts("EXPUNGE", None, true, false),
+            Self::Expunge(Some(_)) => facts("EXPUNGE", Some("UIDPLUS"), false, false),
+            Self::Search { uid, .. } | Self::SearchRaw { uid, .. } => facts("SEARCH", None, !uid, true),
+            Self::Sort { uid, .. } => facts("SORT", Some("SORT"), !uid, true),
+            Self::Thread {
+                uid,
+                algorithm: References,
+                ..
+            } => facts("THREAD", Some("THREAD=REFERENCES"), !uid, true),
+            Self::Thread {
+                uid,
+                algorithm: OrderedSubject,
+                ..
+            } => facts("THREAD", Some("THREAD=ORDEREDSUBJECT"), !uid, true),
+            Self::Fetch { uid, .. } => facts("FETCH", None, !uid, true),
+            Self::Store { uid, .. } => facts("STORE", None, !uid, false),
+            Self::Copy { uid, .. } => facts("COPY", None, !uid, false),
+            Self::Move { uid, .. } => facts("MOVE", Some("MOVE"), !uid, false),
+            Self::Idle => facts("IDLE", Some("IDLE"), true, false),
+            Self::Compress => facts("COMPRESS", Some("COMPRESS=DEFLATE"), true, false),
         }
     }
 
-    /// Commands that must run alone: they change the session's state, or use
-    /// sequence numbers that a concurrent expunge would shift.
+    /// The command's name on the wire (for logs and errors).
+    pub fn name(&self) -> &'static str {
+        self.facts().name
+    }
+
+    /// Commands that must run alone (see [`Facts::barrier`]).
     pub fn is_barrier(&self) -> bool {
-        match self {
-            Self::Select { .. }
-            | Self::Close
-            | Self::Unselect
-            | Self::Logout
-            | Self::StartTls
-            | Self::Login { .. }
-            | Self::Authenticate(_)
-            | Self::Enable(_)
-            | Self::Idle
-            | Self::Compress
-            | Self::Expunge(None) => true,
-            Self::Fetch { uid, .. }
-            | Self::Store { uid, .. }
-            | Self::Copy { uid, .. }
-            | Self::Move { uid, .. }
-            | Self::Search { uid, .. }
-            | Self::SearchRaw { uid, .. }
-            | Self::Sort { uid, .. }
-            | Self::Thread { uid, .. } => !uid,
-            _ => false,
-        }
+        self.facts().barrier
     }
 
     /// Whether `self` and `other` in flight together would make untagged data ambiguous.
@@ -772,6 +789,73 @@ mod tests {
             .iter()
             .map(|piece| String::from_utf8_lossy(&piece.bytes).into_owned())
             .collect()
+    }
+
+    #[test]
+    fn every_commands_facts_name_what_its_encoding_sends() {
+        let set = SequenceSet(vec![(1, 3)]);
+        let mailbox = || "Archive".to_owned();
+        let commands = [
+            Command::Capability,
+            Command::Noop,
+            Command::Logout,
+            Command::StartTls,
+            Command::Namespace,
+            Command::Enable(vec!["QRESYNC".into()]),
+            Command::Id(None),
+            Command::Select {
+                mailbox: mailbox(),
+                read_only: true,
+                condstore: false,
+                qresync: None,
+            },
+            Command::Create {
+                mailbox: mailbox(),
+                special_use: None,
+            },
+            Command::Delete(mailbox()),
+            Command::Subscribe(mailbox()),
+            Command::Status {
+                mailbox: mailbox(),
+                items: vec!["MESSAGES".into()],
+            },
+            Command::Check,
+            Command::Close,
+            Command::Unselect,
+            Command::Expunge(Some(set.clone())),
+            Command::SearchRaw {
+                uid: true,
+                criteria: "ALL".into(),
+            },
+            Command::Copy {
+                uid: false,
+                set: set.clone(),
+                mailbox: mailbox(),
+            },
+            Command::Move {
+                uid: true,
+                set,
+                mailbox: mailbox(),
+            },
+            Command::Idle,
+            Command::Compress,
+        ];
+        for command in commands {
+            let facts = command.facts();
+            let sent = wire(&command);
+            let verb = sent.trim_start_matches("a1 ").trim_start_matches("UID ");
+            assert!(verb.starts_with(facts.name), "{sent:?} is not {}", facts.name);
+            let uid_form = sent.starts_with("a1 UID ");
+            if matches!(
+                command,
+                Command::Copy { .. } | Command::Move { .. } | Command::SearchRaw { .. }
+            ) {
+                assert_eq!(
+                    facts.barrier, !uid_form,
+                    "{sent:?}: only the sequence-number form runs alone"
+                );
+            }
+        }
     }
 
     #[test]

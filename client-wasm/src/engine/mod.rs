@@ -23,7 +23,7 @@ pub mod sasl;
 use std::collections::VecDeque;
 
 pub use capabilities::Capabilities;
-pub use command::{Command, FetchItem, Qresync, SortKey, StoreMode, ThreadAlgorithm};
+pub use command::{Command, Facts, FetchItem, Qresync, SortKey, StoreMode, ThreadAlgorithm};
 pub use event::{CommandError, CommandId, CommandResult, ConnectionError, Event};
 
 use crate::codec::encode::{EncodeOptions, Piece};
@@ -571,23 +571,10 @@ impl Connection {
     }
 
     fn missing_capability(&self, command: &Command) -> Option<&'static str> {
-        let needs = |capability: &'static str| (!self.capabilities.has(capability)).then_some(capability);
-        match command {
-            Command::Move { .. } => needs("MOVE"),
-            Command::Expunge(Some(_)) => needs("UIDPLUS"),
-            Command::Unselect => needs("UNSELECT"),
-            Command::Compress => needs("COMPRESS=DEFLATE"),
-            Command::Sort { .. } => needs("SORT"),
-            Command::Thread { algorithm, .. } => match algorithm {
-                ThreadAlgorithm::References => needs("THREAD=REFERENCES"),
-                ThreadAlgorithm::OrderedSubject => needs("THREAD=ORDEREDSUBJECT"),
-            },
-            Command::Namespace => needs("NAMESPACE"),
-            Command::Id(_) => needs("ID"),
-            Command::Enable(_) => needs("ENABLE"),
-            Command::Idle => needs("IDLE"),
-            _ => None,
-        }
+        command
+            .facts()
+            .needs
+            .filter(|capability| !self.capabilities.has(capability))
     }
 
     fn complete_local(&mut self, queued: Queued, result: Result<CommandResult, CommandError>) {
