@@ -313,20 +313,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A real ClientHello from rustls for `name`.
-    fn client_hello(name: &str) -> Vec<u8> {
-        let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth();
-        let server = rustls::pki_types::ServerName::try_from(name.to_owned()).expect("name");
-        let mut connection = rustls::ClientConnection::new(config.into(), server).expect("connection");
-        let mut out = Vec::new();
-        connection.write_tls(&mut out).expect("hello");
-        out
-    }
+    use webmail_testkit::pki::client_hello;
 
     fn feed(gate: &mut Gate, data: &[u8]) -> Result<Vec<u8>, Refusal> {
         gate.handle_page(Bytes::copy_from_slice(data))

@@ -24,6 +24,21 @@ mod starttls;
 mod tls;
 mod upstream;
 
+/// Helpers the unit tests of several modules share.
+#[cfg(test)]
+mod test_support {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    /// A header map from name/value pairs (a name may repeat).
+    pub(crate) fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+}
+
 // The bridge's whole public surface: the server, its configuration, and why a
 // session ended (with the typed causes that reason carries).
 pub use close::CloseReason;

@@ -71,6 +71,17 @@ struct Process {
     logs: std::sync::mpsc::Receiver<String>,
 }
 
+impl Process {
+    /// `HOST:PORT` the binary listens on, from its first line.
+    fn address(&self) -> String {
+        self.url
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -137,11 +148,7 @@ async fn graceful_shutdown_lets_sessions_finish_then_closes_them() {
         "--shutdown-grace-secs",
         "1",
     ]);
-    let address = process
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let address = process.address();
     let mut request = format!("ws://{address}/ws?upstream=local")
         .into_client_request()
         .unwrap();
@@ -215,11 +222,7 @@ async fn the_listener_serves_wss_with_its_own_certificate() {
         key.to_str().unwrap(),
     ]);
     assert!(process.url.starts_with("https://"), "{}", process.url);
-    let address = process
-        .url
-        .trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_owned();
+    let address = process.address();
     let mut roots = rustls::RootCertStore::empty();
     use rustls::pki_types::pem::PemObject;
     roots
@@ -266,11 +269,7 @@ async fn clients_that_never_finish_a_request_cannot_exhaust_descriptors() {
             "1",
         ],
     );
-    let address = process
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let address = process.address();
     let mut silent = Vec::new();
     for _ in 0..120 {
         silent.push(tokio::net::TcpStream::connect(&address).await.unwrap());

@@ -35,20 +35,6 @@ async fn starttls_refusing_server(received: Arc<Mutex<Vec<String>>>) -> std::net
     .await
 }
 
-/// A real ClientHello from rustls for `name`.
-fn client_hello(name: &str) -> Vec<u8> {
-    let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
-    let server = rustls::pki_types::ServerName::try_from(name.to_owned()).expect("name");
-    let mut connection = rustls::ClientConnection::new(config.into(), server).expect("connection");
-    let mut out = Vec::new();
-    connection.write_tls(&mut out).expect("hello");
-    out
-}
-
 fn end_to_end_starttls(addr: std::net::SocketAddr) -> String {
     format!(
         "[[upstream]]\nname = \"e2e\"\naddress = \"{addr}\"\ntls = \"end-to-end-starttls\"\nserver_name = \"imap.example.org\"\n"
@@ -68,7 +54,9 @@ async fn a_noop_answer_cannot_open_the_end_to_end_gate_for_a_refused_starttls() 
     let close = match support::read_until_or_close(&mut socket, b"a OK").await {
         Ok(()) => {
             // Sends may fail once the bridge has closed; the close frame tells.
-            let _ = socket.send(Message::binary(client_hello("imap.example.org"))).await;
+            let _ = socket
+                .send(Message::binary(webmail_testkit::pki::client_hello("imap.example.org")))
+                .await;
             let _ = socket.send(Message::binary(&b"b LOGIN alice secret\r\n"[..])).await;
             closed(&mut socket).await
         }

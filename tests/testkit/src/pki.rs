@@ -114,6 +114,21 @@ fn server_params(names: &[&str], validity: Validity) -> Result<CertificateParams
     Ok(params)
 }
 
+/// The first flight of a TLS client to `server_name` (a ClientHello naming it),
+/// as rustls sends it: what the bridge's end-to-end gate must let through.
+pub fn client_hello(server_name: &str) -> Vec<u8> {
+    let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
+        .with_safe_default_protocol_versions()
+        .expect("rustls offers its default versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(server_name.to_owned()).expect("a server name");
+    let mut connection = rustls::ClientConnection::new(config.into(), name).expect("a client connection");
+    let mut hello = Vec::new();
+    connection.write_tls(&mut hello).expect("the ClientHello");
+    hello
+}
+
 /// The names a loopback test server answers to.
 pub const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 

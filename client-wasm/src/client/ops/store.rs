@@ -46,17 +46,12 @@ impl Client {
     /// Copies messages; returns where they landed when the server says (UIDPLUS).
     pub async fn copy(&self, uids: &[u32], target: &str) -> Result<Option<UidMap>, ClientError> {
         validate_uids(uids)?;
-        let mut map: Option<UidMap> = None;
-        for set in uid_chunks(uids) {
-            let command = Command::Copy {
-                uid: true,
-                set,
-                mailbox: target.to_owned(),
-            };
-            let result = self.run(command, Some(target)).await?;
-            merge_map(&mut map, result.copy_uid().map(copy_map));
-        }
-        Ok(map)
+        self.transfer(uids, target, |set, mailbox| Command::Copy {
+            uid: true,
+            set,
+            mailbox,
+        })
+        .await
     }
 
     /// Moves messages: MOVE where offered, otherwise COPY, then `\Deleted` and an
@@ -65,17 +60,13 @@ impl Client {
     pub async fn move_messages(&self, uids: &[u32], target: &str) -> Result<Option<UidMap>, ClientError> {
         validate_uids(uids)?;
         if self.has_capability("MOVE") {
-            let mut map: Option<UidMap> = None;
-            for set in uid_chunks(uids) {
-                let command = Command::Move {
+            return self
+                .transfer(uids, target, |set, mailbox| Command::Move {
                     uid: true,
                     set,
-                    mailbox: target.to_owned(),
-                };
-                let result = self.run(command, Some(target)).await?;
-                merge_map(&mut map, result.copy_uid().map(copy_map));
-            }
-            return Ok(map);
+                    mailbox,
+                })
+                .await;
         }
         let map = self.copy(uids, target).await?;
         self.set_flags(uids, &["\\Deleted".to_owned()], SetFlagsMode::Add)
@@ -86,6 +77,21 @@ impl Client {
 
     /// Expunges only `uids`: UID EXPUNGE with UIDPLUS; otherwise other messages
     /// marked `\Deleted` are unmarked for the EXPUNGE and marked again after.
+    /// Runs COPY or MOVE over `uids` in chunks; returns where they landed (UIDPLUS).
+    async fn transfer(
+        &self,
+        uids: &[u32],
+        target: &str,
+        command: fn(SequenceSet, String) -> Command,
+    ) -> Result<Option<UidMap>, ClientError> {
+        let mut map: Option<UidMap> = None;
+        for set in uid_chunks(uids) {
+            let result = self.run(command(set, target.to_owned()), Some(target)).await?;
+            merge_map(&mut map, result.copy_uid().map(copy_map));
+        }
+        Ok(map)
+    }
+
     async fn expunge_only(&self, uids: &[u32]) -> Result<(), ClientError> {
         if self.has_capability("UIDPLUS") {
             for set in uid_chunks(uids) {
