@@ -119,8 +119,8 @@ mod tests {
     fn a_decompression_bomb_stops_at_the_limit() {
         let mut server = Deflate::new();
         let mut bomb = Vec::new();
-        server.deflate(&vec![b'x'; 32 << 20], &mut bomb);
-        assert!(bomb.len() < 64 * 1024, "32 MiB in {} bytes", bomb.len());
+        server.deflate(&vec![b'x'; 4 << 20], &mut bomb);
+        assert!(bomb.len() < 64 * 1024, "4 MiB in {} bytes", bomb.len());
         let mut client = Deflate::new();
         let mut plain = Vec::new();
         assert_eq!(client.inflate(&bomb, &mut plain, 1 << 20), Err(InflateError::TooLarge));
