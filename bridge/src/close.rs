@@ -24,8 +24,10 @@ pub enum CloseReason {
     UpstreamClosed,
     /// `?upstream=` names no configured upstream.
     UnknownUpstream(String),
-    /// The target is not allowed (pattern, spelling or port).
-    AddressRefused(String),
+    /// The target is not spelled as the bridge accepts it (an odd IP spelling, not a host name...).
+    AddressInvalid(crate::policy::AddressError),
+    /// No pattern allows this typed server (`host:port`).
+    NotAllowed(String),
     /// A typed server resolved to an address it may not be dialled at. The page
     /// learns only that `server` is not allowed; the address goes to the log.
     AddressForbidden {
@@ -77,7 +79,7 @@ impl CloseReason {
             Self::MessageTooBig => CloseCode::MessageTooBig,
             Self::UpstreamClosed => CloseCode::UpstreamClosed,
             Self::UnknownUpstream(_) => CloseCode::UnknownUpstream,
-            Self::AddressRefused(_) | Self::AddressForbidden { .. } => CloseCode::AddressRefused,
+            Self::AddressInvalid(_) | Self::NotAllowed(_) | Self::AddressForbidden { .. } => CloseCode::AddressRefused,
             Self::DnsFailure(_) => CloseCode::DnsFailure,
             Self::ConnectTimeout => CloseCode::ConnectTimeout,
             Self::ConnectFailed(_) => CloseCode::ConnectFailed,
@@ -106,7 +108,7 @@ impl CloseReason {
             Self::MessageTooBig => "message_too_big",
             Self::UpstreamClosed => "upstream_closed",
             Self::UnknownUpstream(_) => "unknown_upstream",
-            Self::AddressRefused(_) | Self::AddressForbidden { .. } => "address_refused",
+            Self::AddressInvalid(_) | Self::NotAllowed(_) | Self::AddressForbidden { .. } => "address_refused",
             Self::DnsFailure(_) => "dns_failure",
             Self::ConnectTimeout => "connect_timeout",
             Self::ConnectFailed(_) => "connect_failed",
@@ -154,7 +156,8 @@ impl fmt::Display for CloseReason {
             Self::MessageTooBig => f.write_str("message too big"),
             Self::UpstreamClosed => f.write_str("upstream closed the connection"),
             Self::UnknownUpstream(name) => write!(f, "unknown upstream `{name}`"),
-            Self::AddressRefused(why) => write!(f, "address refused: {why}"),
+            Self::AddressInvalid(why) => write!(f, "address refused: {why}"),
+            Self::NotAllowed(server) => write!(f, "address refused: {server} is not an allowed server"),
             Self::AddressForbidden { server, why } => {
                 write!(f, "address refused: {server} is not an allowed server ({why})")
             }

@@ -630,7 +630,7 @@ impl Config {
                 ));
             }
             crate::policy::split_host_port(&upstream.address)
-                .map_err(|message| invalid(&format!("{key}.address"), message))?;
+                .map_err(|error| invalid(&format!("{key}.address"), error.to_string()))?;
             for pin in &upstream.pinned_sha256 {
                 if client_tls::certificate::parse_fingerprint(pin).is_none() {
                     return Err(invalid(
@@ -665,7 +665,7 @@ impl Config {
         }
         for (index, pattern) in self.patterns.iter().enumerate() {
             crate::policy::HostPattern::parse(&pattern.pattern)
-                .map_err(|message| invalid(&format!("upstream_pattern[{index}].pattern"), message))?;
+                .map_err(|error| invalid(&format!("upstream_pattern[{index}].pattern"), error.to_string()))?;
         }
         Ok(())
     }

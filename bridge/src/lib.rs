@@ -44,7 +44,7 @@ mod test_support {
 pub use close::CloseReason;
 pub use config::{Cli, Config, ConfigError, Limits, PatternConfig, TlsMode, UpstreamConfig};
 pub use e2e::Refusal as EndToEndRefusal;
-pub use policy::Forbidden;
+pub use policy::{AddressError, Forbidden};
 pub use tls::TlsSetupError;
 
 use std::future::Future;

@@ -18,17 +18,49 @@ pub(crate) enum Host {
     Name(String),
 }
 
+/// Why a server address or pattern cannot be used. The text the page or the
+/// configuration gave is quoted printable (it reaches close reasons and logs).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AddressError {
+    /// No port, or not in `HOST:PORT` (or `[IPv6]:PORT`) form.
+    #[error("expected HOST:PORT (IPv6 as [ADDRESS]:PORT) with a non-zero port")]
+    NotHostPort,
+    /// The port is not a number from 1 to 65535.
+    #[error("`{0}` is not a port number")]
+    Port(String),
+    /// A host with a colon that is not an IPv6 address.
+    #[error("`{0}` is not a valid IPv6 address")]
+    Ipv6(String),
+    /// An IPv4 address written other than as four decimal numbers (`127.1`, `0x7f.0.0.1`).
+    #[error("`{0}` is an unusual IP address spelling; write it as four decimal numbers")]
+    OddIpv4(String),
+    /// Not a DNS name (bad characters, empty or overlong labels).
+    #[error("`{0}` is not a valid host name (use the xn-- form for international names)")]
+    HostName(String),
+    /// A pattern without `:PORT` or with a port that is neither a number nor `*`.
+    #[error("`{0}` is not a pattern (expected HOST:PORT, e.g. *.example.org:993, port may be *)")]
+    Pattern(String),
+    /// A wildcard other than a whole leftmost `*.` label before a domain name.
+    #[error("wildcards are only allowed as `*.` before a domain name")]
+    Wildcard,
+}
+
+/// Peer or configuration text for an [`AddressError`].
+fn quoted(text: &str) -> String {
+    webmail_wire::printable(text.as_bytes(), 80)
+}
+
 /// Splits `host:port` (IPv6 literals in brackets) and checks the port.
-pub(crate) fn split_host_port(address: &str) -> Result<(String, u16), String> {
+pub(crate) fn split_host_port(address: &str) -> Result<(String, u16), AddressError> {
     let (host, port) = if let Some(rest) = address.strip_prefix('[') {
-        let (host, port) = rest.split_once("]:").ok_or("expected [IPv6]:PORT")?;
-        (host, port)
+        rest.split_once("]:").ok_or(AddressError::NotHostPort)?
     } else {
-        address.rsplit_once(':').ok_or("expected HOST:PORT")?
+        address.rsplit_once(':').ok_or(AddressError::NotHostPort)?
     };
-    let port: u16 = port.parse().map_err(|_| format!("`{port}` is not a port number"))?;
+    let port: u16 = port.parse().map_err(|_| AddressError::Port(quoted(port)))?;
     if port == 0 || host.is_empty() {
-        return Err("expected HOST:PORT with a non-zero port".into());
+        return Err(AddressError::NotHostPort);
     }
     Ok((host.to_owned(), port))
 }
@@ -38,13 +70,13 @@ pub(crate) fn split_host_port(address: &str) -> Result<(String, u16), String> {
 /// Browsers and resolvers read `127.1`, `0x7f.0.0.1`, `017700000001` and
 /// `2130706433` as 127.0.0.1; an allow-list that sees them as names is bypassed.
 /// So any host whose last label is numeric must be a canonical dotted quad.
-pub(crate) fn parse_host(host: &str) -> Result<Host, String> {
+pub(crate) fn parse_host(host: &str) -> Result<Host, AddressError> {
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     if host.contains(':') {
         return host
             .parse::<Ipv6Addr>()
             .map(|ip| Host::Ip(IpAddr::V6(ip)))
-            .map_err(|_| format!("`{host}` is not a valid IPv6 address"));
+            .map_err(|_| AddressError::Ipv6(quoted(&host)));
     }
     let last_label = host.rsplit('.').next().unwrap_or_default();
     let numeric_label = !last_label.is_empty()
@@ -55,10 +87,10 @@ pub(crate) fn parse_host(host: &str) -> Result<Host, String> {
     if numeric_label {
         return canonical_ipv4(&host)
             .map(|ip| Host::Ip(IpAddr::V4(ip)))
-            .ok_or_else(|| format!("`{host}` is an unusual IP address spelling; write it as four decimal numbers"));
+            .ok_or_else(|| AddressError::OddIpv4(quoted(&host)));
     }
     if host.is_empty() || host.len() > 253 {
-        return Err("the host name is empty or too long".into());
+        return Err(AddressError::HostName(quoted(&host)));
     }
     for label in host.split('.') {
         let valid = (1..=63).contains(&label.len())
@@ -68,9 +100,7 @@ pub(crate) fn parse_host(host: &str) -> Result<Host, String> {
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !valid {
-            return Err(format!(
-                "`{host}` is not a valid host name (use the xn-- form for international names)"
-            ));
+            return Err(AddressError::HostName(quoted(&host)));
         }
     }
     Ok(Host::Name(host))
@@ -178,17 +208,12 @@ pub(crate) struct HostPattern {
 
 impl HostPattern {
     /// Parses a pattern; wildcards only as a whole leftmost label.
-    pub(crate) fn parse(pattern: &str) -> Result<Self, String> {
-        let (host, port) = pattern
-            .rsplit_once(':')
-            .ok_or("expected HOST:PORT, e.g. *.example.org:993")?;
+    pub(crate) fn parse(pattern: &str) -> Result<Self, AddressError> {
+        let not_a_pattern = || AddressError::Pattern(quoted(pattern));
+        let (host, port) = pattern.rsplit_once(':').ok_or_else(not_a_pattern)?;
         let port = match port {
             "*" => None,
-            digits => Some(
-                digits
-                    .parse::<u16>()
-                    .map_err(|_| format!("`{digits}` is not a port or *"))?,
-            ),
+            digits => Some(digits.parse::<u16>().map_err(|_| not_a_pattern())?),
         };
         let (wildcard, host) = match host.strip_prefix("*.") {
             Some(rest) => (true, rest),
@@ -205,7 +230,7 @@ impl HostPattern {
                 wildcard,
                 port,
             }),
-            _ => Err("wildcards are only allowed as `*.` before a domain name".into()),
+            _ => Err(AddressError::Wildcard),
         }
     }
 
@@ -307,6 +332,19 @@ mod tests {
         );
         assert!(parse_host("bad_host-.example").is_err());
         assert!(parse_host("bücher.example").is_err());
+        assert_eq!(parse_host("127.1"), Err(AddressError::OddIpv4("127.1".into())));
+        assert_eq!(
+            HostPattern::parse("imap.*.org:993"),
+            Err(AddressError::HostName("imap.*.org".into()))
+        );
+        assert_eq!(HostPattern::parse("*.127.0.0.1:993"), Err(AddressError::Wildcard));
+    }
+
+    #[test]
+    fn a_typed_host_cannot_put_control_characters_into_reasons_or_logs() {
+        let error = parse_host("evil\r\nINFO forged log line").unwrap_err();
+        assert!(matches!(error, AddressError::HostName(_)));
+        assert!(!error.to_string().contains(['\r', '\n']), "{error}");
     }
 
     #[test]

@@ -154,8 +154,9 @@ impl Dialer {
                     .named
                     .get(name)
                     .ok_or_else(|| CloseReason::UnknownUpstream(name.chars().take(64).collect()))?;
-                let (host, port) = policy::split_host_port(&upstream.address).map_err(CloseReason::InvalidRequest)?;
-                let host = policy::parse_host(&host).map_err(CloseReason::InvalidRequest)?;
+                // Checked at start-up (Config::validate): a failure here is the configuration's.
+                let (host, port) = policy::split_host_port(&upstream.address).map_err(CloseReason::AddressInvalid)?;
+                let host = policy::parse_host(&host).map_err(CloseReason::AddressInvalid)?;
                 Ok(Target {
                     display: upstream.name.clone(),
                     host,
@@ -170,12 +171,12 @@ impl Dialer {
                 let port = query
                     .port
                     .ok_or_else(|| CloseReason::InvalidRequest("`host` needs a `port`".into()))?;
-                let host = policy::parse_host(typed).map_err(CloseReason::AddressRefused)?;
+                let host = policy::parse_host(typed).map_err(CloseReason::AddressInvalid)?;
                 let (_, pattern) = self
                     .patterns
                     .iter()
                     .find(|(parsed, config)| parsed.matches(&host, port, &config.ports))
-                    .ok_or_else(|| CloseReason::AddressRefused(format!("{typed}:{port} is not an allowed server")))?;
+                    .ok_or_else(|| CloseReason::NotAllowed(format!("{typed}:{port}")))?;
                 let display = format!("{typed}:{port}");
                 if let Host::Ip(ip) = host {
                     policy::check_resolved(&[ip], &pattern.allow_networks, &self.deny_networks).map_err(|why| {
