@@ -17,10 +17,10 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 fi
 
 # Stops what this script started, in order: the bridge, then the harness, which
-# stops Dovecot and removes its files once its stdin closes. Ctrl-C reaches this
-# trap at any moment (also while the harness starts), not only once the bridge
-# runs: background jobs and coprocesses ignore SIGINT in a script, so without it
-# an interrupt during start-up was lost and the demo went on.
+# stops Dovecot and removes its files on SIGTERM. Ctrl-C reaches this trap at any
+# moment (also while the harness starts), not only once the bridge runs: the
+# bridge runs as a background job, which ignores SIGINT in a script, and an
+# interrupt during start-up was once lost and the demo went on.
 bridge_pid=""
 stop_demo() {
   trap - INT TERM HUP EXIT
@@ -29,7 +29,9 @@ stop_demo() {
     wait "$bridge_pid" 2>/dev/null || true
   fi
   if [ -n "${HARNESS_PID:-}" ]; then
-    exec {HARNESS[1]}>&- 2>/dev/null || true
+    # The harness stops Dovecot in order on SIGTERM and then exits. (Closing its
+    # stdin from inside a trap that interrupted `read` left the descriptor open.)
+    kill -TERM "$HARNESS_PID" 2>/dev/null || true
     wait "$HARNESS_PID" 2>/dev/null || true
   fi
 }
@@ -37,14 +39,11 @@ trap 'stop_demo; exit 130' INT
 trap 'stop_demo; exit 143' TERM HUP
 trap stop_demo EXIT
 
-# The harness runs until its stdin closes (stop_demo closes it; so does this
-# script's death, whatever kills it; the harness's watchdog covers the harness's
-# own). It ignores the terminal's Ctrl-C so that it stops Dovecot in order, and
-# this script returns only once that is done.
-coproc HARNESS {
-  trap '' INT
-  exec "$ROOT/target/debug/testkit" dovecot --messages "$MESSAGES" --seed 2024
-}
+# The harness runs until its stdin closes (this script's death, whatever kills
+# it) or a signal (stop_demo's SIGTERM, the terminal's Ctrl-C); either way it
+# stops Dovecot in order, and stop_demo returns only once that is done. The
+# harness's watchdog covers the harness's own death.
+coproc HARNESS { exec "$ROOT/target/debug/testkit" dovecot --messages "$MESSAGES" --seed 2024; }
 if ! read -r -t 120 info <&"${HARNESS[0]}"; then
   echo "demo: the Dovecot harness did not start (see the messages above)" >&2
   exit 1

@@ -92,7 +92,10 @@ test("Ctrl-C on the demo, while it starts or while it runs, leaves no server beh
     }
     // What a terminal does on Ctrl-C: SIGINT to the whole foreground group.
     process.kill(-demo.child.pid, "SIGINT");
-    const { code } = await demo.exited;
+    const { code } = await Promise.race([
+      demo.exited,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${moment}: the demo did not stop within 60 s`)), 60_000)),
+    ]);
     assert.equal(code, 130, `${moment}: ${demo.output.join("\n")}`);
     // Checked as soon as the script returns: it waits for everything it started.
     const left = demoProcesses().filter((line) => !before.has(line));

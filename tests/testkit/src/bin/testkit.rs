@@ -119,6 +119,53 @@ fn parse_user(text: &str) -> Result<User, String> {
     Ok(User::new(name, password))
 }
 
+/// What ends `testkit dovecot`: its standard input closing (the parent is done,
+/// or gone), or SIGTERM, SIGINT or SIGHUP. Either way Dovecot is then stopped in
+/// order and its directory removed before the process exits, so whoever sent the
+/// signal can wait for the process and know the server is gone.
+struct StopSignal {
+    runtime: tokio::runtime::Runtime,
+    signals: Vec<tokio::signal::unix::Signal>,
+}
+
+impl StopSignal {
+    fn listen() -> Result<Self, String> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .map_err(|error| format!("cannot listen for signals: {error}"))?;
+        let signals = runtime.block_on(async {
+            [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup()]
+                .into_iter()
+                .map(signal)
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let signals = signals.map_err(|error| format!("cannot listen for signals: {error}"))?;
+        Ok(Self { runtime, signals })
+    }
+
+    /// Blocks until standard input closes or one of the signals arrives (also one
+    /// that arrived while Dovecot was starting).
+    fn wait(mut self) {
+        // A plain thread reads standard input: a blocked read must not keep the
+        // runtime (or the process) from ending after a signal.
+        let (closed, stdin_closed) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = io::stdin().read_to_end(&mut sink);
+            let _ = closed.send(());
+        });
+        self.runtime.block_on(async move {
+            let signals = self.signals.iter_mut().map(|signal| Box::pin(signal.recv()));
+            tokio::select! {
+                _ = futures_util::future::select_all(signals) => {}
+                _ = stdin_closed => {}
+            }
+        });
+    }
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -141,6 +188,8 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(path) = &manifest {
                 write_manifest(&corpus.corpus(), path)?;
             }
+            // Listening before Dovecot starts: a signal during start-up waits for it.
+            let stop = StopSignal::listen()?;
             let mut builder = Dovecot::builder();
             if !users.is_empty() {
                 builder = builder.users(users);
@@ -160,9 +209,7 @@ fn run(cli: Cli) -> Result<(), String> {
             writeln!(stdout, "{json}")
                 .and_then(|()| stdout.flush())
                 .map_err(|error| error.to_string())?;
-            // Block until the parent closes our stdin (or dies); then stop cleanly.
-            let mut sink = Vec::new();
-            let _ = io::stdin().read_to_end(&mut sink);
+            stop.wait();
             dovecot.stop();
             Ok(())
         }
