@@ -112,22 +112,15 @@ async fn session(state: AppState, mut socket: WebSocket, query: TargetQuery, per
     drop(permit);
 }
 
-/// RFC 6455 section 4.2.1: the key is a base64-encoded 16-byte value, so exactly
-/// 22 base64 digits and `==`, the last digit carrying only 2 bits.
+/// RFC 6455 section 4.2.1: the key is a base64-encoded 16-byte value (the
+/// standard engine also refuses non-canonical padding and trailing bits).
 fn websocket_key_valid(headers: &HeaderMap) -> bool {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).map(|value| value.as_bytes()) else {
-        return false;
-    };
-    let [digits @ .., last, b'=', b'='] = key else {
-        return false;
-    };
-    digits.len() == 21
-        && digits.iter().all(|digit| ALPHABET.contains(digit))
-        && ALPHABET
-            .iter()
-            .position(|digit| digit == last)
-            .is_some_and(|value| value & 0b1111 == 0)
+    use base64::Engine;
+    headers.get(header::SEC_WEBSOCKET_KEY).is_some_and(|key| {
+        base64::engine::general_purpose::STANDARD
+            .decode(key.as_bytes())
+            .is_ok_and(|bytes| bytes.len() == 16)
+    })
 }
 
 /// The client's address: the peer, or the last hop a trusted proxy reports.
