@@ -92,7 +92,8 @@ pub(crate) async fn serve(tcp: TcpListener, connections: Connections, signal: im
 
 /// Errors after which accepting again at once would fail the same way.
 fn is_resource_exhaustion(error: &io::Error) -> bool {
-    // EMFILE, ENFILE, ENOBUFS, ENOMEM on Linux and the BSDs alike.
+    // Linux's numbers (the bridge is built for Linux; EMFILE, ENFILE and ENOMEM are
+    // the same on the BSDs, ENOBUFS is not).
     const EMFILE: i32 = 24;
     const ENFILE: i32 = 23;
     const ENOBUFS: i32 = 105;
