@@ -1,12 +1,16 @@
 //! The async client against a scripted in-memory server on a paused clock:
+//! restoring a session (QRESYNC, CONDSTORE, a new UIDVALIDITY) and
 //! faults a real server produces only under load or by accident (hanging up on
 //! a command, on every new session), replayed in milliseconds.
 
+use client_wasm::client::ErrorKind;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use client_wasm::client::{Client, ClientError, ClientOptions, Connector, LocalFuture, Runtime, Transport};
+use client_wasm::client::{
+    Client, ClientError, ClientEvent, ClientOptions, Connector, LocalFuture, Runtime, Transport,
+};
 use futures_channel::mpsc;
 use futures_util::StreamExt;
 
@@ -77,7 +81,7 @@ impl Transport for ScriptedTransport {
                     Answer::Lines(lines) => (lines, false),
                     Answer::Hangup(lines) => (lines, true),
                     Answer::Refuse(reason) => {
-                        let _ = server.unbounded_send(Err(ClientError::BridgeRefused(reason.into())));
+                        let _ = server.unbounded_send(Err(ClientError::new(ErrorKind::BridgeRefused, reason)));
                         (Vec::new(), true)
                     }
                 };
@@ -120,11 +124,16 @@ impl Runtime for PausedRuntime {
 
 /// LOGIN, CAPABILITY and STATUS succeed; everything else goes to `rest`.
 fn imap(rest: impl Fn(&str, &str) -> Answer + 'static) -> Script {
+    imap_with("IMAP4rev1", rest)
+}
+
+/// [`imap`] for a server that announces `capabilities` once logged in.
+fn imap_with(capabilities: &'static str, rest: impl Fn(&str, &str) -> Answer + 'static) -> Script {
     Rc::new(move |tag, command| {
         let name = command.split(' ').next().unwrap_or("").to_ascii_uppercase();
         match name.as_str() {
-            "LOGIN" | "AUTHENTICATE" => Answer::Lines(vec![format!("{tag} OK [CAPABILITY IMAP4rev1] in")]),
-            "CAPABILITY" => Answer::Lines(vec!["* CAPABILITY IMAP4rev1".into(), format!("{tag} OK")]),
+            "LOGIN" | "AUTHENTICATE" => Answer::Lines(vec![format!("{tag} OK [CAPABILITY {capabilities}] in")]),
+            "CAPABILITY" => Answer::Lines(vec![format!("* CAPABILITY {capabilities}"), format!("{tag} OK")]),
             "LOGOUT" => Answer::Hangup(vec!["* BYE".into(), format!("{tag} OK")]),
             "STATUS" => Answer::Lines(vec![
                 "* STATUS INBOX (MESSAGES 0 UNSEEN 0 RECENT 0 UIDNEXT 1 UIDVALIDITY 1)".into(),
@@ -271,4 +280,212 @@ fn a_refusal_by_the_bridge_fails_the_command_with_its_reason_and_the_session_goe
         "not retried"
     );
     assert_eq!(seen.connections, 2);
+}
+
+#[test]
+fn a_missing_mailbox_is_recognised_without_response_codes_in_any_language() {
+    // A server without RFC 5530 codes, answering in German: the client asks
+    // with LIST instead of reading the words.
+    let script = imap(|tag, command| {
+        if command.starts_with("SELECT") {
+            Answer::Lines(vec![format!("{tag} NO Postfach nicht verfügbar")])
+        } else if command == "LIST \"\" Nope" {
+            Answer::Lines(vec![format!("{tag} OK")])
+        } else if command == "LIST \"\" Locked" {
+            Answer::Lines(vec![r#"* LIST () "/" Locked"#.into(), format!("{tag} OK")])
+        } else {
+            Answer::Lines(vec![format!("{tag} OK")])
+        }
+    });
+    with_client(script, ClientOptions::default(), |client| async move {
+        let missing = client.select("Nope").await.unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NoSuchMailbox, "{missing}");
+        assert_eq!(missing.message(), "Nope: Postfach nicht verfügbar");
+        let refused = client.select("Locked").await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Server, "{refused}");
+        assert_eq!(refused.message(), "Postfach nicht verfügbar");
+    });
+}
+
+/// INBOX as the server holds it in one session: SELECT's answer, the UIDs and
+/// the answer to a flag FETCH.
+struct Inbox {
+    select: Vec<String>,
+    uids: &'static str,
+    flag_changes: Vec<String>,
+}
+
+impl Inbox {
+    /// UIDVALIDITY `validity`, `uids` (space-separated), HIGHESTMODSEQ `modseq`
+    /// where the server has CONDSTORE.
+    fn new(validity: u32, uids: &'static str, modseq: Option<u64>) -> Self {
+        let count = uids.split(' ').count();
+        let next = uids
+            .split(' ')
+            .filter_map(|uid| uid.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let mut select = vec![
+            format!("* {count} EXISTS"),
+            format!("* OK [UIDVALIDITY {validity}] ok"),
+            format!("* OK [UIDNEXT {next}] ok"),
+        ];
+        select.extend(modseq.map(|modseq| format!("* OK [HIGHESTMODSEQ {modseq}] ok")));
+        Self {
+            select,
+            uids,
+            flag_changes: Vec::new(),
+        }
+    }
+
+    /// The message with `uid` (sequence number `seq`) now has `flag`, at `modseq`.
+    fn changed(mut self, seq: u32, uid: u32, flag: &str, modseq: u64) -> Self {
+        self.flag_changes
+            .push(format!("* {seq} FETCH (UID {uid} FLAGS ({flag}) MODSEQ ({modseq}))"));
+        self
+    }
+
+    /// Extra lines in SELECT's answer (QRESYNC's VANISHED and FETCH).
+    fn on_select(mut self, lines: impl IntoIterator<Item = String>) -> Self {
+        self.select.extend(lines);
+        self
+    }
+}
+
+/// A server whose INBOX moves from `before` to `after` between the first
+/// session and the one restored after a drop. The drop comes on the first
+/// `UID SEARCH TEXT`, which is answered normally when it is sent again.
+fn changing_inbox(capabilities: &'static str, before: Inbox, after: Inbox) -> Script {
+    let sessions = Rc::new(std::cell::Cell::new(0));
+    let searched = Rc::new(std::cell::Cell::new(false));
+    imap_with(capabilities, move |tag, command| {
+        let ok = format!("{tag} OK");
+        if command.starts_with("ENABLE") {
+            return Answer::Lines(vec!["* ENABLED QRESYNC".into(), ok]);
+        }
+        if command.starts_with("SELECT") {
+            sessions.set(sessions.get() + 1);
+        }
+        let inbox = if sessions.get() <= 1 { &before } else { &after };
+        let mut lines: Vec<String> = if command.starts_with("SELECT") {
+            inbox.select.clone()
+        } else if command.starts_with("UID SEARCH TEXT") {
+            if !searched.replace(true) {
+                return Answer::Hangup(Vec::new());
+            }
+            vec!["* SEARCH".into()]
+        } else if command.starts_with("UID SEARCH ALL") {
+            vec![format!("* SEARCH {}", inbox.uids)]
+        } else if command.starts_with("UID SEARCH") {
+            vec!["* SEARCH".into()]
+        } else if command.starts_with("UID FETCH") {
+            inbox.flag_changes.clone()
+        } else {
+            Vec::new()
+        };
+        lines.push(ok);
+        Answer::Lines(lines)
+    })
+}
+
+/// Selects INBOX, loses the connection under a search, and returns what the
+/// client reported once the session was restored (and the search retried),
+/// with the lines the server saw.
+fn events_after_a_drop(script: Script) -> (Vec<ClientEvent>, Vec<String>) {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let recorded = events.clone();
+    let seen = with_client(script, ClientOptions::default(), |client| async move {
+        client.select("INBOX").await.unwrap();
+        client.on_event(move |event| {
+            if !matches!(event, ClientEvent::State { .. }) {
+                recorded.borrow_mut().push(event.clone());
+            }
+        });
+        client.search_raw("TEXT lost").await.expect("retried after the restore");
+    });
+    assert_eq!(seen.borrow().connections, 2);
+    let events = events.borrow().clone();
+    let lines = seen.borrow().lines.clone();
+    (events, lines)
+}
+
+fn expunged(uids: &[u32]) -> ClientEvent {
+    ClientEvent::Expunge {
+        mailbox: "INBOX".into(),
+        uids: uids.to_vec(),
+    }
+}
+
+fn arrived(count: u32, uids: &[u32]) -> ClientEvent {
+    ClientEvent::Exists {
+        mailbox: "INBOX".into(),
+        count,
+        uids: uids.to_vec(),
+    }
+}
+
+fn flags(uid: u32, flag: &str) -> ClientEvent {
+    ClientEvent::Flags {
+        mailbox: "INBOX".into(),
+        uid,
+        flags: vec![flag.into()],
+    }
+}
+
+#[test]
+fn after_a_drop_qresync_reports_what_changed_while_away() {
+    let after = Inbox::new(7, "2 3 4", Some(14))
+        .on_select([
+            "* VANISHED (EARLIER) 1".into(),
+            "* 2 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (12))".into(),
+        ])
+        .changed(2, 3, "\\Seen", 12);
+    let script = changing_inbox(
+        "IMAP4rev1 ENABLE CONDSTORE QRESYNC",
+        Inbox::new(7, "1 2 3", Some(10)),
+        after,
+    );
+    let (events, lines) = events_after_a_drop(script);
+    assert_eq!(events, vec![expunged(&[1]), arrived(3, &[4]), flags(3, "\\Seen")]);
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.ends_with("SELECT INBOX (QRESYNC (7 10 1:3))")),
+        "the restore names what the client knew: {lines:?}"
+    );
+}
+
+#[test]
+fn after_a_drop_condstore_fetches_only_the_flags_changed_since() {
+    let script = changing_inbox(
+        "IMAP4rev1 ENABLE CONDSTORE",
+        Inbox::new(7, "1 2 3", Some(10)),
+        Inbox::new(7, "1 3", Some(12)).changed(2, 3, "\\Flagged", 12),
+    );
+    let (events, lines) = events_after_a_drop(script);
+    assert_eq!(events, vec![expunged(&[2]), flags(3, "\\Flagged")]);
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.ends_with("UID FETCH 1,3 (UID FLAGS) (CHANGEDSINCE 10)")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn after_a_drop_a_new_uidvalidity_voids_what_the_client_knew() {
+    let script = changing_inbox("IMAP4rev1", Inbox::new(7, "1 2 3", None), Inbox::new(8, "1", None));
+    let (events, lines) = events_after_a_drop(script);
+    assert_eq!(
+        events,
+        vec![ClientEvent::UidValidity {
+            mailbox: "INBOX".into(),
+            uid_validity: 8
+        }]
+    );
+    assert!(
+        !lines.iter().any(|line| line.contains("UID FETCH")),
+        "no flags fetched for UIDs that mean nothing now"
+    );
 }

@@ -28,12 +28,15 @@ use futures_channel::{mpsc, oneshot};
 use futures_util::future::{Either, select};
 use futures_util::{FutureExt, StreamExt};
 
-pub use error::ClientError;
+pub use error::{Cause, ClientError, ErrorKind};
 pub use ops::{ProgressFn, SearchQuery, SetFlagsMode, SortOrder, SummaryOptions};
 pub use runtime::{Connector, LocalFuture, Runtime, Transport};
 
+use crate::codec::types::Data;
 use crate::engine::sasl::Mechanism;
-use crate::engine::{Command, CommandError, CommandId, CommandResult, Config, Connection, Event, SessionState};
+use crate::engine::{
+    Command, CommandError, CommandId, CommandResult, Config, Connection, ConnectionError, Event, SessionState,
+};
 use crate::mailbox::MailboxChange;
 
 /// How the client behaves.
@@ -251,8 +254,8 @@ impl Client {
         match greeted.await {
             Ok(Ok(())) => Ok(client),
             Ok(Err(error)) => Err(error),
-            Err(_) => Err(ClientError::ConnectionLost(
-                "the connection closed before the greeting".into(),
+            Err(_) => Err(ClientError::connection_lost(
+                "the connection closed before the greeting",
             )),
         }
     }
@@ -309,7 +312,7 @@ impl Client {
                 let result = if state == ClientState::Ready {
                     Ok(())
                 } else {
-                    Err(ClientError::ConnectionLost("the connection is closed".into()))
+                    Err(ClientError::connection_lost("the connection is closed"))
                 };
                 let _ = waiter.send(result);
             }
@@ -322,7 +325,7 @@ impl Client {
             let mut inner = self.inner.borrow_mut();
             match inner.state {
                 ClientState::Ready | ClientState::Connecting => return Ok(()),
-                ClientState::Closed => return Err(ClientError::ConnectionLost("the connection is closed".into())),
+                ClientState::Closed => return Err(ClientError::connection_lost("the connection is closed")),
                 ClientState::Reconnecting => {
                     let (tx, rx) = oneshot::channel();
                     inner.ready_waiters.push(tx);
@@ -332,7 +335,7 @@ impl Client {
         };
         waiter
             .await
-            .unwrap_or_else(|_| Err(ClientError::ConnectionLost("the connection is closed".into())))
+            .unwrap_or_else(|_| Err(ClientError::connection_lost("the connection is closed")))
     }
 
     fn restorer(&self) -> Client {
@@ -346,7 +349,9 @@ impl Client {
     async fn command(&self, command: Command) -> Result<CommandResult, CommandError> {
         if !self.restorer {
             if let Err(error) = self.ready().await {
-                return Err(CommandError::ConnectionLost(error.message().to_owned()));
+                return Err(CommandError::ConnectionLost(ConnectionError::Closed(
+                    error.message().to_owned(),
+                )));
             }
         }
         self.submit(command).await
@@ -365,16 +370,41 @@ impl Client {
             }
             let _ = inner.wake.unbounded_send(());
         }
-        result
-            .await
-            .unwrap_or_else(|_| Err(CommandError::ConnectionLost("the client was dropped".into())))
+        result.await.unwrap_or_else(|_| {
+            Err(CommandError::ConnectionLost(ConnectionError::Closed(
+                "the client was dropped".into(),
+            )))
+        })
     }
 
-    /// Runs a command and maps failures for the API.
+    /// Runs a command and maps failures for the API. A refusal without a
+    /// response code on a command about a mailbox is checked with LIST, so that
+    /// a missing mailbox is reported as one whatever the server's language.
     async fn run(&self, command: Command, mailbox: Option<&str>) -> Result<CommandResult, ClientError> {
-        self.command(command)
-            .await
-            .map_err(|error| ClientError::from_command(error, mailbox))
+        match self.command(command).await {
+            Ok(result) => Ok(result),
+            Err(error) => Err(self.explain(error, mailbox).await),
+        }
+    }
+
+    /// Maps a failed command for the API (see [`Client::run`]).
+    async fn explain(&self, error: CommandError, mailbox: Option<&str>) -> ClientError {
+        let error = ClientError::from_command(error, mailbox);
+        let Some(name) = error.may_be_missing_mailbox(mailbox) else {
+            return error;
+        };
+        let list = Command::List {
+            reference: String::new(),
+            pattern: name.to_owned(),
+            extended: false,
+            status: Vec::new(),
+        };
+        match self.command(list).await {
+            Ok(listed) if !listed.data.iter().any(|data| matches!(data, Data::List(_))) => {
+                error.into_missing_mailbox(name)
+            }
+            _ => error,
+        }
     }
 
     fn with_connection<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
@@ -498,7 +528,7 @@ impl Client {
     /// else is a lost connection, and the error is kept for the final report.
     fn transport_failed(&self, error: ClientError) {
         let reason = error.message().to_owned();
-        let refused = matches!(error, ClientError::BridgeRefused(_));
+        let refused = error.kind() == ErrorKind::BridgeRefused;
         self.inner.borrow_mut().transport_error = Some(error);
         self.with_connection(|connection| {
             if refused {
@@ -646,7 +676,7 @@ async fn reconnect(
     if unstable >= attempts {
         fail_everything(
             client,
-            ClientError::ConnectionLost(format!(
+            ClientError::connection_lost(format!(
                 "the server keeps closing the session ({unstable} times in a row soon after reconnecting): {error}"
             )),
         );
@@ -675,7 +705,7 @@ async fn reconnect(
     }
     fail_everything(
         client,
-        ClientError::ConnectionLost(format!("reconnecting failed: {error}")),
+        ClientError::connection_lost(format!("reconnecting failed: {error}")),
     );
     None
 }
@@ -689,7 +719,9 @@ fn fail_everything(client: &Client, error: ClientError) {
     let reason = error.message().to_owned();
     let replies = replies.into_iter().map(|(_, reply)| reply);
     for reply in replies.chain(retries.into_iter().map(|(_, reply)| reply)) {
-        let _ = reply.send(Err(CommandError::ConnectionLost(reason.clone())));
+        let _ = reply.send(Err(CommandError::ConnectionLost(ConnectionError::Closed(
+            reason.clone(),
+        ))));
     }
     let waiters = std::mem::take(&mut client.inner.borrow_mut().ready_waiters);
     for waiter in waiters {

@@ -2,6 +2,7 @@
 //!
 //! Runs on a tokio `LocalSet` (the client is single-threaded by design).
 
+use crate::client::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -58,16 +59,16 @@ pub fn tls_config(extra_ca_pem: Option<&str>) -> Result<Arc<ClientConfig>, Clien
     if let Some(pem) = extra_ca_pem {
         use rustls::pki_types::pem::PemObject;
         for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            let cert = cert.map_err(|error| ClientError::InvalidArgument(format!("bad CA PEM: {error}")))?;
+            let cert = cert.map_err(|error| ClientError::invalid_argument(format!("bad CA PEM: {error}")))?;
             roots
                 .add(cert)
-                .map_err(|error| ClientError::InvalidArgument(format!("bad CA: {error}")))?;
+                .map_err(|error| ClientError::invalid_argument(format!("bad CA: {error}")))?;
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|error| ClientError::TlsFailed(error.to_string()))?
+        .map_err(|error| ClientError::new(ErrorKind::TlsFailed, error.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
@@ -103,19 +104,19 @@ pub struct TcpTransport {
 
 async fn handshake(tcp: TcpStream, config: Arc<ClientConfig>, name: &str) -> Result<TlsStream<TcpStream>, ClientError> {
     let server_name =
-        ServerName::try_from(name.to_owned()).map_err(|error| ClientError::InvalidArgument(error.to_string()))?;
+        ServerName::try_from(name.to_owned()).map_err(|error| ClientError::invalid_argument(error.to_string()))?;
     TlsConnector::from(config)
         .connect(server_name, tcp)
         .await
-        .map_err(|error| ClientError::TlsFailed(error.to_string()))
+        .map_err(|error| ClientError::new(ErrorKind::TlsFailed, error.to_string()))
 }
 
 impl Connector for TcpConnector {
     fn connect(&self) -> LocalFuture<'_, Result<Box<dyn Transport>, ClientError>> {
         Box::pin(async move {
-            let tcp = TcpStream::connect(self.address)
-                .await
-                .map_err(|error| ClientError::ConnectionLost(format!("cannot connect to {}: {error}", self.address)))?;
+            let tcp = TcpStream::connect(self.address).await.map_err(|error| {
+                ClientError::connection_lost(format!("cannot connect to {}: {error}", self.address))
+            })?;
             let _ = tcp.set_nodelay(true);
             let (stream, upgrade) = match &self.security {
                 Security::Plain(upgrade) => (Stream::Plain(tcp), upgrade.clone()),
@@ -134,7 +135,7 @@ impl Connector for TcpConnector {
 }
 
 fn lost(error: std::io::Error) -> ClientError {
-    ClientError::ConnectionLost(error.to_string())
+    ClientError::connection_lost(error.to_string())
 }
 
 impl Transport for TcpTransport {
@@ -146,7 +147,7 @@ impl Transport for TcpTransport {
                     tls.write_all(&bytes).await.map_err(lost)?;
                     tls.flush().await.map_err(lost)
                 }
-                Stream::Detached => Err(ClientError::ConnectionLost("the TLS upgrade failed".into())),
+                Stream::Detached => Err(ClientError::connection_lost("the TLS upgrade failed")),
             }
         })
     }
@@ -169,10 +170,13 @@ impl Transport for TcpTransport {
     fn start_tls(&mut self) -> LocalFuture<'_, Result<(), ClientError>> {
         Box::pin(async move {
             let Some((config, name)) = self.upgrade.take() else {
-                return Err(ClientError::Protocol("no TLS configuration for STARTTLS".into()));
+                return Err(ClientError::new(
+                    ErrorKind::Protocol,
+                    "no TLS configuration for STARTTLS",
+                ));
             };
             let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, Stream::Detached) else {
-                return Err(ClientError::Protocol("the stream is already TLS".into()));
+                return Err(ClientError::new(ErrorKind::Protocol, "the stream is already TLS"));
             };
             self.stream = Stream::Tls(Box::new(handshake(tcp, config, &name).await?));
             Ok(())

@@ -1,6 +1,7 @@
 //! Restoring a session after a reconnect: log in again, re-select, and report
 //! what changed while the client was away as ordinary events.
 
+use crate::client::ErrorKind;
 use std::collections::BTreeSet;
 
 use super::{Client, ClientError, ClientEvent, ClientState};
@@ -25,7 +26,7 @@ pub(super) async fn restore(client: Client) {
             retry_lost_commands(&client);
         }
         // A login that is now refused will not succeed on the next attempt either.
-        Err(error @ ClientError::AuthFailed(_)) => super::fail_everything(&client, error),
+        Err(error) if error.kind() == ErrorKind::AuthFailed => super::fail_everything(&client, error),
         // Anything else means the new connection failed too; the driver reconnects again.
         Err(_) => {}
     }

@@ -2,6 +2,7 @@
 //! timers and task spawning. Native code uses tokio; the browser uses a
 //! WebSocket and the JavaScript event loop. The client itself stays the same.
 
+use crate::client::ErrorKind;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -22,7 +23,7 @@ pub trait Transport {
     /// Upgrades the stream to TLS after STARTTLS. Transports that cannot (the browser
     /// through a bridge that already did STARTTLS) keep the default.
     fn start_tls(&mut self) -> LocalFuture<'_, Result<(), ClientError>> {
-        Box::pin(async { Err(ClientError::Protocol("this transport cannot start TLS".into())) })
+        Box::pin(async { Err(ClientError::new(ErrorKind::Protocol, "this transport cannot start TLS")) })
     }
 
     /// Whether [`Transport::start_tls`] works on this transport.

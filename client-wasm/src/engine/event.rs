@@ -113,8 +113,8 @@ pub enum CommandError {
     Bad(Status),
     /// The command could not be encoded (a value with no safe encoding).
     Encode(EncodeError),
-    /// The connection ended before the command completed.
-    ConnectionLost(String),
+    /// The connection ended before the command completed, for this reason.
+    ConnectionLost(ConnectionError),
     /// The session ended, for a reason the server gave, while this command was
     /// in flight: most likely over it (Dovecot's BYE "Literal size too large", a
     /// response past the client's limits), so it is not sent again.

@@ -221,7 +221,7 @@ impl Connection {
         if let Some(error) = &self.error {
             self.events.push_back(Event::Completed {
                 id,
-                result: Err(CommandError::ConnectionLost(error.to_string())),
+                result: Err(CommandError::ConnectionLost(error.clone())),
             });
             return id;
         }
@@ -275,8 +275,9 @@ impl Connection {
         };
         if self.state == SessionState::Logout && self.error.is_none() {
             // A clean logout: anything still running is lost, but that is not a failure.
-            self.error = Some(ConnectionError::Closed("logged out".into()));
-            self.abort_all("logged out");
+            let logged_out = ConnectionError::Closed("logged out".into());
+            self.abort_all(&logged_out);
+            self.error = Some(logged_out);
             return;
         }
         self.fail(error);
@@ -444,7 +445,6 @@ impl Connection {
         if self.error.is_some() {
             return;
         }
-        let reason = error.to_string();
         // A BYE or an oversized answer ends the session over what the server had
         // received: those commands are not sent again. What was still queued never
         // reached it, and may run after a reconnect like any lost command.
@@ -458,17 +458,17 @@ impl Connection {
             let result = if over_in_flight {
                 CommandError::Aborted(error.clone())
             } else {
-                CommandError::ConnectionLost(reason.clone())
+                CommandError::ConnectionLost(error.clone())
             };
             self.events.push_back(Event::Completed {
                 id: flight.id,
                 result: Err(result),
             });
         }
-        self.abort_all(&reason);
+        self.abort_all(&error);
     }
 
-    fn abort_all(&mut self, reason: &str) {
+    fn abort_all(&mut self, error: &ConnectionError) {
         let flights = std::mem::take(&mut self.in_flight);
         let queued = std::mem::take(&mut self.queue);
         for (id, internal) in flights
@@ -479,7 +479,7 @@ impl Connection {
             if !internal {
                 self.events.push_back(Event::Completed {
                     id,
-                    result: Err(CommandError::ConnectionLost(reason.to_owned())),
+                    result: Err(CommandError::ConnectionLost(error.clone())),
                 });
             }
         }

@@ -2,6 +2,7 @@
 //! `code` for every failure, and a panic reported to the page (the module is
 //! unusable after one, so the page must know to reload).
 
+use crate::client::ErrorKind;
 use js_sys::{Function, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -18,7 +19,7 @@ pub(super) fn js_error(error: &ClientError) -> JsValue {
 
 /// An `INVALID_ARGUMENT` error for a bad argument, as a rejection value.
 pub(super) fn invalid(message: String) -> JsValue {
-    js_error(&ClientError::InvalidArgument(message))
+    js_error(&ClientError::invalid_argument(message))
 }
 
 /// A Rust value as a JavaScript value (missing fields as `null`, maps as objects).
@@ -28,7 +29,7 @@ pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .serialize_maps_as_objects(true);
     value
         .serialize(&serializer)
-        .map_err(|error| js_error(&ClientError::Protocol(error.to_string())))
+        .map_err(|error| js_error(&ClientError::new(ErrorKind::Protocol, error.to_string())))
 }
 
 /// Maps an input error to a rejected value.

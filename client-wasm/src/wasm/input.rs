@@ -11,7 +11,7 @@ use crate::client::{ClientError, SearchQuery, SetFlagsMode, SortOrder, SummaryOp
 type Result<T> = std::result::Result<T, ClientError>;
 
 fn invalid(message: String) -> ClientError {
-    ClientError::InvalidArgument(message)
+    ClientError::invalid_argument(message)
 }
 
 /// An options object: `undefined`/`null` read as empty; unknown keys are refused

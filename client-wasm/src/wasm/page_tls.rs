@@ -10,6 +10,7 @@
 //! engine the greeting stripped of its pre-TLS capabilities (which anyone on the
 //! path could have forged).
 
+use crate::client::ErrorKind;
 use futures_util::future::{Either, select};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -73,10 +74,13 @@ impl Connector for PageTlsConnector {
             let (session, pending) = match select(secured, BrowserRuntime.sleep(HANDSHAKE_TIMEOUT_MS)).await {
                 Either::Left((secured, _)) => secured?,
                 Either::Right(_) => {
-                    return Err(ClientError::Timeout(format!(
-                        "the TLS handshake did not finish within {} s",
-                        HANDSHAKE_TIMEOUT_MS / 1000
-                    )));
+                    return Err(ClientError::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the TLS handshake did not finish within {} s",
+                            HANDSHAKE_TIMEOUT_MS / 1000
+                        ),
+                    ));
                 }
             };
             let transport: Box<dyn Transport> = Box::new(PageTls {
@@ -147,8 +151,9 @@ async fn handshake(socket: &mut dyn Transport, session: &TlsSessionLike) -> Resu
             return Ok(early);
         }
         let Some(records) = socket.recv().await? else {
-            return Err(ClientError::TlsFailed(
-                "the server closed the connection during the TLS handshake".into(),
+            return Err(ClientError::new(
+                ErrorKind::TlsFailed,
+                "the server closed the connection during the TLS handshake",
             ));
         };
         early.extend(session.receive(&records).map_err(tls_error)?);
@@ -180,11 +185,11 @@ async fn starttls(socket: &mut dyn Transport) -> Result<Vec<u8>, ClientError> {
 /// attempt to tamper with the upgrade) is a TLS failure.
 fn starttls_error(error: StartTlsError) -> ClientError {
     match error {
-        StartTlsError::Closed => ClientError::ConnectionLost(error.to_string()),
+        StartTlsError::Closed => ClientError::connection_lost(error.to_string()),
         StartTlsError::LongLine | StartTlsError::NoAnswer | StartTlsError::Unexpected(_) => {
-            ClientError::Protocol(error.to_string())
+            ClientError::new(ErrorKind::Protocol, error.to_string())
         }
-        _ => ClientError::TlsFailed(error.to_string()),
+        _ => ClientError::new(ErrorKind::TlsFailed, error.to_string()),
     }
 }
 
@@ -194,5 +199,5 @@ fn tls_error(error: JsValue) -> ClientError {
         .ok()
         .and_then(|message| message.as_string())
         .unwrap_or_else(|| "TLS in the page failed".into());
-    ClientError::TlsFailed(message)
+    ClientError::new(ErrorKind::TlsFailed, message)
 }

@@ -1,5 +1,6 @@
 //! The WebSocket to the bridge as the client's transport.
 
+use crate::client::ErrorKind;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -43,14 +44,14 @@ pub(crate) fn close_error(code: u16, reason: &str, opened: bool) -> ClientError 
         reason.to_owned()
     };
     match close::kind_of(code) {
-        CloseKind::Tls => ClientError::TlsFailed(text),
-        CloseKind::Timeout => ClientError::Timeout(text),
-        CloseKind::Refused => ClientError::BridgeRefused(text),
-        _ if code == ABNORMAL && !opened => ClientError::BridgeRefused(
-            "the bridge could not be reached or refused the connection (origin not allowed or too many connections)"
-                .into(),
+        CloseKind::Tls => ClientError::new(ErrorKind::TlsFailed, text),
+        CloseKind::Timeout => ClientError::new(ErrorKind::Timeout, text),
+        CloseKind::Refused => ClientError::new(ErrorKind::BridgeRefused, text),
+        _ if code == ABNORMAL && !opened => ClientError::new(
+            ErrorKind::BridgeRefused,
+            "the bridge could not be reached or refused the connection (origin not allowed or too many connections)",
         ),
-        CloseKind::Ended | CloseKind::Lost => ClientError::ConnectionLost(text),
+        CloseKind::Ended | CloseKind::Lost => ClientError::connection_lost(text),
     }
 }
 
@@ -80,7 +81,7 @@ impl Connector for WebSocketConnector {
         Box::pin(async move {
             // The browser only refuses malformed URLs here; its message adds nothing.
             let socket = WebSocket::new(&url)
-                .map_err(|_| ClientError::InvalidArgument(format!("`{url}` is not a WebSocket URL")))?;
+                .map_err(|_| ClientError::invalid_argument(format!("`{url}` is not a WebSocket URL")))?;
             socket.set_binary_type(BinaryType::Arraybuffer);
             let (sender, incoming) = mpsc::unbounded();
             let (opened_tx, opened) = oneshot::channel::<Result<(), ClientError>>();
@@ -123,7 +124,7 @@ impl Connector for WebSocketConnector {
             socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
             let opened = opened
                 .await
-                .unwrap_or_else(|_| Err(ClientError::ConnectionLost("the socket vanished".into())));
+                .unwrap_or_else(|_| Err(ClientError::connection_lost("the socket vanished")));
             socket.set_onopen(None);
             drop(on_open);
             opened?;
@@ -177,7 +178,7 @@ impl Socket {
     fn closed_error(&self) -> ClientError {
         match &*self.closed.borrow() {
             Some((code, reason)) => close_error(*code, reason, true),
-            None => ClientError::ConnectionLost("the WebSocket is closed".into()),
+            None => ClientError::connection_lost("the WebSocket is closed"),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+use client_wasm::client::ErrorKind;
 use std::rc::Rc;
 
 use client_wasm::client::native::TokioRuntime;
@@ -55,8 +56,9 @@ fn connect_error(cause: ClientError) -> ClientError {
 
 #[test]
 fn a_tls_failure_before_the_greeting_is_reported_as_one() {
-    let error = connect_error(ClientError::TlsFailed(
-        "certificate not trusted (unknown issuer)".into(),
+    let error = connect_error(ClientError::new(
+        ErrorKind::TlsFailed,
+        "certificate not trusted (unknown issuer)",
     ));
     assert_eq!(error.code(), "TLS_FAILED");
     assert!(error.message().contains("unknown issuer"), "{}", error.message());
@@ -64,6 +66,6 @@ fn a_tls_failure_before_the_greeting_is_reported_as_one() {
 
 #[test]
 fn a_bridge_refusal_before_the_greeting_is_reported_as_one() {
-    let error = connect_error(ClientError::BridgeRefused("unknown upstream `nowhere`".into()));
+    let error = connect_error(ClientError::new(ErrorKind::BridgeRefused, "unknown upstream `nowhere`"));
     assert_eq!(error.code(), "BRIDGE_REFUSED");
 }

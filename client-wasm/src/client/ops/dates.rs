@@ -6,7 +6,7 @@ use crate::codec::search::SearchDate;
 
 /// A `YYYY-MM-DD` date, exactly: anything before or after it is an error, not ignored.
 pub(super) fn parse_date(text: &str) -> Result<SearchDate, ClientError> {
-    let invalid = || ClientError::InvalidArgument(format!("`{text}` is not a date (use YYYY-MM-DD)"));
+    let invalid = || ClientError::invalid_argument(format!("`{text}` is not a date (use YYYY-MM-DD)"));
     let shape_ok = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
     if !shape_ok {
         return Err(invalid());
@@ -41,7 +41,7 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 /// `YYYY-MM-DDTHH:MM:SS` with optional fraction and a zone (`Z`, `+HH:MM`;
 /// none means UTC), as `Date.prototype.toISOString()` writes it.
 pub(super) fn internal_date_from_iso(iso: &str) -> Result<String, ClientError> {
-    let invalid = || ClientError::InvalidArgument(format!("`{iso}` is not an ISO 8601 date"));
+    let invalid = || ClientError::invalid_argument(format!("`{iso}` is not an ISO 8601 date"));
     let (day_part, rest) = iso.split_at_checked(10).ok_or_else(invalid)?;
     let date = parse_date(day_part).map_err(|_| invalid())?;
     let (time, zone) = if rest.is_empty() {
@@ -148,7 +148,7 @@ mod tests {
             "",
         ] {
             assert!(
-                matches!(parse_date(bad), Err(ClientError::InvalidArgument(_))),
+                parse_date(bad).is_err_and(|error| error.kind() == crate::client::ErrorKind::InvalidArgument),
                 "{bad} accepted"
             );
         }

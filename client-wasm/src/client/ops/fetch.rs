@@ -150,7 +150,7 @@ impl Client {
             .into_fetches()
             .into_iter()
             .find(|fetch| fetch.uid == Some(uid))
-            .ok_or_else(|| ClientError::InvalidArgument(format!("no message with UID {uid}")))
+            .ok_or_else(|| ClientError::invalid_argument(format!("no message with UID {uid}")))
     }
 
     /// One part's content, decoded from its transfer encoding, streamed in chunks
@@ -167,7 +167,7 @@ impl Client {
                 .split('.')
                 .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(ClientError::InvalidArgument(format!(
+            return Err(ClientError::invalid_argument(format!(
                 "`{part_id}` is not a part number"
             )));
         }

@@ -1,5 +1,6 @@
 //! The mailbox list and what can be done to a mailbox as a whole.
 
+use crate::client::ErrorKind;
 use crate::client::decode;
 use crate::client::types::{Mailbox, MailboxStatus};
 use crate::client::{Client, ClientError, ClientEvent};
@@ -105,7 +106,7 @@ impl Client {
                 Data::Status { items, .. } => Some(decode::status(items)),
                 _ => None,
             })
-            .ok_or_else(|| ClientError::Protocol("the server sent no STATUS data".into()))
+            .ok_or_else(|| ClientError::new(ErrorKind::Protocol, "the server sent no STATUS data"))
     }
 
     /// Creates a mailbox.

@@ -29,7 +29,7 @@ pub(super) fn uid_chunks(uids: &[u32]) -> Vec<SequenceSet> {
 
 pub(super) fn validate_uids(uids: &[u32]) -> Result<(), ClientError> {
     if uids.contains(&0) {
-        return Err(ClientError::InvalidArgument("0 is not a valid UID".into()));
+        return Err(ClientError::invalid_argument("0 is not a valid UID"));
     }
     Ok(())
 }

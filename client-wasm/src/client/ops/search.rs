@@ -150,7 +150,7 @@ impl Client {
             "to" => SortKey::To,
             "subject" => SortKey::Subject,
             "size" => SortKey::Size,
-            other => return Err(ClientError::InvalidArgument(format!("cannot sort by `{other}`"))),
+            other => return Err(ClientError::invalid_argument(format!("cannot sort by `{other}`"))),
         };
         if self.has_capability("SORT") {
             let command = Command::Sort {
@@ -218,7 +218,7 @@ impl Client {
             "references" => ThreadAlgorithm::References,
             "orderedsubject" => ThreadAlgorithm::OrderedSubject,
             other => {
-                return Err(ClientError::InvalidArgument(format!(
+                return Err(ClientError::invalid_argument(format!(
                     "unknown thread algorithm `{other}`"
                 )));
             }

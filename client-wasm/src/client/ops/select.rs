@@ -1,5 +1,6 @@
 //! Opening a mailbox (SELECT/EXAMINE), learning its UIDs, and reopening it after a reconnect.
 
+use crate::client::ErrorKind;
 use crate::client::types::SelectInfo;
 use crate::client::{Client, ClientError};
 use crate::codec::search::SearchKey;
@@ -39,7 +40,7 @@ impl Client {
                 if matches!(error, CommandError::No(_) | CommandError::Bad(_)) {
                     self.inner.borrow_mut().memory.selected = None;
                 }
-                return Err(ClientError::from_command(error, Some(path)));
+                return Err(self.explain(error, Some(path)).await);
             }
         };
         let esearch = self.has_capability("ESEARCH");
@@ -65,7 +66,7 @@ impl Client {
             let selected = inner
                 .connection
                 .selected_mut()
-                .ok_or_else(|| ClientError::Protocol("no mailbox selected after SELECT".into()))?;
+                .ok_or_else(|| ClientError::new(ErrorKind::Protocol, "no mailbox selected after SELECT"))?;
             selected.set_uids(uids);
             let info = SelectInfo {
                 path: path.to_owned(),

@@ -1,5 +1,6 @@
 //! Signing in and out: LOGIN or AUTHENTICATE, the capabilities that follow, LOGOUT.
 
+use crate::client::ErrorKind;
 use crate::client::{Client, ClientError};
 use crate::engine::Command;
 use crate::engine::sasl::{Mechanism, Secret};
@@ -46,7 +47,7 @@ impl Client {
         };
         self.command(command).await.map_err(|error| match error {
             crate::engine::CommandError::No(status) | crate::engine::CommandError::Bad(status) => {
-                ClientError::AuthFailed(status.text)
+                ClientError::new(ErrorKind::AuthFailed, status.text)
             }
             other => ClientError::from_command(other, None),
         })?;
