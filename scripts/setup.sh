@@ -53,10 +53,14 @@ apt_install() {
     fail "apt-get install ${missing[*]} failed"
 }
 
-# dovecot-imapd: the test server. chromium(-driver): UI tests. nginx: the scale-out
-# example test. socat: the benchmark's physical-limit relay. gzip: size reports.
+# dovecot-imapd: the test server. dovecot-submissiond, dovecot-lmtpd and
+# python3-aiosmtpd: the test submission server (Dovecot's submission service relays
+# to a small aiosmtpd relay, which delivers over LMTP). chromium(-driver): UI tests.
+# nginx: the scale-out example test. socat: the benchmark's physical-limit relay.
+# gzip: size reports.
 if [ -z "${BUILD_ONLY:-}" ]; then
-  apt_install dovecot-core dovecot-imapd chromium chromium-driver nginx socat gzip ca-certificates
+  apt_install dovecot-core dovecot-imapd dovecot-submissiond dovecot-lmtpd python3-aiosmtpd \
+    chromium chromium-driver nginx socat gzip ca-certificates
 fi
 
 # ---------------------------------------------------------------- Rust and Node

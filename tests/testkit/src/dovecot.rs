@@ -26,6 +26,11 @@ const SPECIAL_USE: [(&str, &str); 5] = [
     ("Archive", "\\Archive"),
 ];
 
+/// The relay between Dovecot's submission service and its LMTP (see the script).
+const LMTP_RELAY: &str = include_str!("relay/lmtp_relay.py");
+/// The largest message the test submission server takes (its EHLO `SIZE`).
+const SUBMISSION_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
 /// How long a fresh Dovecot may take to accept logins.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Attempts with fresh ports when another process grabbed ours in between.
@@ -108,6 +113,56 @@ pub struct ServerInfo {
     pub users: Vec<User>,
     /// The folders the corpus filled for the first user, with message counts.
     pub folders: Vec<FolderSummary>,
+    /// The submission server, when the harness was built with one.
+    pub submission: Option<SubmissionInfo>,
+}
+
+/// Dovecot's submission service: mail sent to it is delivered to the
+/// harness's own accounts (any domain; the local part names the account).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SubmissionInfo {
+    /// Plain submission, STARTTLS offered (like port 587).
+    pub port: u16,
+    /// Implicit TLS (like port 465).
+    pub tls_port: u16,
+    /// The `SIZE` the server announces.
+    pub max_bytes: u64,
+}
+
+/// The ports one instance listens on.
+#[derive(Debug, Clone, Copy)]
+struct Ports {
+    imap: u16,
+    imaps: u16,
+    submission: Option<SubmissionPorts>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SubmissionPorts {
+    plain: u16,
+    tls: u16,
+    lmtp: u16,
+    relay: u16,
+}
+
+impl Ports {
+    fn free(with_submission: bool) -> Result<Self, HarnessError> {
+        let submission = if with_submission {
+            Some(SubmissionPorts {
+                plain: free_port()?,
+                tls: free_port()?,
+                lmtp: free_port()?,
+                relay: free_port()?,
+            })
+        } else {
+            None
+        };
+        Ok(Self {
+            imap: free_port()?,
+            imaps: free_port()?,
+            submission,
+        })
+    }
 }
 
 /// Options for a harness before it starts.
@@ -117,6 +172,7 @@ pub struct DovecotBuilder {
     corpus: Option<Corpus>,
     extra_config: String,
     certificate_validity: Validity,
+    submission: bool,
 }
 
 impl Default for DovecotBuilder {
@@ -126,6 +182,7 @@ impl Default for DovecotBuilder {
             corpus: None,
             extra_config: String::new(),
             certificate_validity: Validity::CURRENT,
+            submission: false,
         }
     }
 }
@@ -147,6 +204,13 @@ impl DovecotBuilder {
     /// window, e.g. [`Validity::EXPIRED`] for expired-certificate tests.
     pub fn certificate_validity(mut self, validity: Validity) -> Self {
         self.certificate_validity = validity;
+        self
+    }
+
+    /// Adds a submission server (Dovecot's `submission` and `lmtp` services and
+    /// a relay between them) that delivers to the harness's accounts.
+    pub fn submission(mut self) -> Self {
+        self.submission = true;
         self
     }
 
@@ -181,7 +245,7 @@ impl DovecotBuilder {
         };
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
-            let ports = (free_port()?, free_port()?);
+            let ports = Ports::free(self.submission)?;
             match layout.launch(&self, ports, folders.clone()) {
                 Ok(dovecot) => return Ok(dovecot),
                 Err(error @ HarnessError::NotReady { .. }) if layout.log_says_address_in_use() => {
@@ -205,7 +269,7 @@ impl DovecotBuilder {
 pub struct Dovecot {
     layout: Layout,
     info: ServerInfo,
-    ports: (u16, u16),
+    ports: Ports,
     process: Option<Child>,
     watchdog: Option<Watchdog>,
 }
@@ -240,6 +304,20 @@ impl Dovecot {
     /// The implicit-TLS listener.
     pub fn imaps_addr(&self) -> SocketAddr {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.info.imaps_port))
+    }
+
+    /// The submission listener offering STARTTLS, when built with [`DovecotBuilder::submission`].
+    pub fn submission_addr(&self) -> Option<SocketAddr> {
+        self.info
+            .submission
+            .map(|submission| SocketAddr::from((Ipv4Addr::LOCALHOST, submission.port)))
+    }
+
+    /// The implicit-TLS submission listener, when built with [`DovecotBuilder::submission`].
+    pub fn submissions_addr(&self) -> Option<SocketAddr> {
+        self.info
+            .submission
+            .map(|submission| SocketAddr::from((Ipv4Addr::LOCALHOST, submission.tls_port)))
     }
 
     /// The PEM text of the CA that signed the server certificate.
@@ -289,7 +367,7 @@ impl Dovecot {
     /// Starts the server again on the same ports with the same mail.
     pub fn restart(&mut self) -> Result<(), HarnessError> {
         self.kill();
-        let (process, watchdog) = self.layout.run(self.ports.0)?;
+        let (process, watchdog) = self.layout.run(self.ports, &self.info.users)?;
         self.process = Some(process);
         self.watchdog = Some(watchdog);
         Ok(())
@@ -416,20 +494,26 @@ impl Layout {
     fn launch(
         &self,
         options: &DovecotBuilder,
-        ports: (u16, u16),
+        ports: Ports,
         folders: Vec<FolderSummary>,
     ) -> Result<Dovecot, HarnessError> {
         write(&self.config_file, &self.config(ports, &options.extra_config))?;
+        write(&self.dir.join("lmtp_relay.py"), LMTP_RELAY)?;
         let _ = fs::remove_file(&self.log_file);
-        let (process, watchdog) = self.run(ports.0)?;
+        let (process, watchdog) = self.run(ports, &options.users)?;
         let info = ServerInfo {
             host: Ipv4Addr::LOCALHOST.to_string(),
-            imap_port: ports.0,
-            imaps_port: ports.1,
+            imap_port: ports.imap,
+            imaps_port: ports.imaps,
             ca_file: self.dir.join("ca.pem"),
             config_file: self.config_file.clone(),
             users: options.users.clone(),
             folders,
+            submission: ports.submission.map(|submission| SubmissionInfo {
+                port: submission.plain,
+                tls_port: submission.tls,
+                max_bytes: SUBMISSION_MAX_BYTES,
+            }),
         };
         Ok(Dovecot {
             layout: self.clone(),
@@ -440,9 +524,11 @@ impl Layout {
         })
     }
 
-    /// Starts Dovecot under a watchdog and waits until it accepts logins; on
-    /// failure the process is stopped and the directory kept for a retry.
-    fn run(&self, port: u16) -> Result<(Child, Watchdog), HarnessError> {
+    /// Starts Dovecot under a watchdog and waits until it accepts logins (and,
+    /// with submission, until the relay runs in Dovecot's process group, which
+    /// is stopped as one); on failure the processes are stopped and the
+    /// directory kept for a retry.
+    fn run(&self, ports: Ports, users: &[User]) -> Result<(Child, Watchdog), HarnessError> {
         let mut process = self.spawn()?;
         let watchdog = match Watchdog::arm(process.id(), "dovecot", &self.dir) {
             Ok(watchdog) => watchdog,
@@ -454,7 +540,13 @@ impl Layout {
                 });
             }
         };
-        match self.wait_ready(&mut process, port) {
+        let ready = self
+            .wait_ready(&mut process, ports.imap)
+            .and_then(|()| match ports.submission {
+                Some(submission) => self.start_relay(&process, submission, users),
+                None => Ok(()),
+            });
+        match ready {
             Ok(()) => Ok((process, watchdog)),
             Err(error) => {
                 stop_process(&mut process);
@@ -509,6 +601,61 @@ impl Layout {
         }
     }
 
+    /// Starts the relay in Dovecot's process group and waits for it and for the
+    /// submission service's greeting.
+    fn start_relay(&self, dovecot: &Child, ports: SubmissionPorts, users: &[User]) -> Result<(), HarnessError> {
+        // Debian's interpreter, which has python3-aiosmtpd; a python3 earlier on
+        // PATH (pyenv, a virtualenv) usually does not.
+        let python = Some(PathBuf::from("/usr/bin/python3"))
+            .filter(|debian| debian.is_file())
+            .or_else(|| find_program("python3"))
+            .unwrap_or_else(|| PathBuf::from("python3"));
+        let mut relay = Command::new(python)
+            .arg(self.dir.join("lmtp_relay.py"))
+            .arg(ports.relay.to_string())
+            .arg(ports.lmtp.to_string())
+            .args(users.iter().map(|user| user.username.as_str()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(dovecot.id() as i32)
+            .spawn()
+            .map_err(io_context("cannot start the submission relay (python3)"))?;
+        let mut line = String::new();
+        if let Some(stdout) = relay.stdout.take() {
+            let _ = io::BufRead::read_line(&mut io::BufReader::new(stdout), &mut line);
+        }
+        if line.trim() != "ready" {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = relay.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            let _ = relay.kill();
+            let _ = relay.wait();
+            return Err(HarnessError::NotReady {
+                reason: format!(
+                    "the submission relay did not start (Debian package python3-aiosmtpd): {}",
+                    stderr.trim()
+                ),
+                log: self.log_tail(),
+            });
+        }
+        // Reaped as soon as it ends: a zombie would still count as a member of
+        // Dovecot's process group, and stopping waits for the group to be empty.
+        thread::spawn(move || relay.wait());
+        let deadline = Instant::now() + START_TIMEOUT;
+        while !greets_with(ports.plain, b"220 ") {
+            if Instant::now() > deadline {
+                return Err(HarnessError::NotReady {
+                    reason: format!("no submission greeting on port {} within {START_TIMEOUT:?}", ports.plain),
+                    log: self.log_tail(),
+                });
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
     fn log_tail(&self) -> String {
         let log = fs::read_to_string(&self.log_file).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
@@ -521,7 +668,12 @@ impl Layout {
             .unwrap_or(false)
     }
 
-    fn config(&self, (imap_port, imaps_port): (u16, u16), extra: &str) -> String {
+    fn config(&self, ports: Ports, extra: &str) -> String {
+        let (imap_port, imaps_port) = (ports.imap, ports.imaps);
+        let (protocols, submission) = match ports.submission {
+            Some(submission) => ("imap lmtp submission", submission_config(submission)),
+            None => ("imap", String::new()),
+        };
         let dir = self.dir.display();
         let mut special_use = String::new();
         for (name, flag) in SPECIAL_USE {
@@ -540,7 +692,7 @@ impl Layout {
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
-protocols = imap
+protocols = {protocols}
 listen = 127.0.0.1
 default_internal_user = {internal}
 default_internal_group = {internal}
@@ -587,6 +739,7 @@ protocol imap {{
   mail_plugins = $mail_plugins {compress}
   mail_max_userip_connections = 10000
 }}
+{submission}
 {extra}"#,
             internal = self.system_users.internal,
             login = self.system_users.login,
@@ -596,6 +749,41 @@ protocol imap {{
     fn binary_has_module(&self, module: &str) -> bool {
         Path::new("/usr/lib/dovecot/modules").join(module).exists()
     }
+}
+
+/// The submission service and the LMTP it delivers through (via the relay).
+fn submission_config(ports: SubmissionPorts) -> String {
+    format!(
+        r#"hostname = mail.test
+# LMTP is given bob@anything; the account is "bob".
+auth_username_format = %Ln
+submission_relay_host = 127.0.0.1
+submission_relay_port = {relay}
+submission_max_mail_size = {max_bytes}
+service submission-login {{
+  inet_listener submission {{
+    address = 127.0.0.1
+    port = {plain}
+  }}
+  inet_listener submissions {{
+    address = 127.0.0.1
+    port = {tls}
+    ssl = yes
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {lmtp}
+  }}
+}}
+"#,
+        relay = ports.relay,
+        plain = ports.plain,
+        tls = ports.tls,
+        lmtp = ports.lmtp,
+        max_bytes = SUBMISSION_MAX_BYTES,
+    )
 }
 
 /// Finds a Dovecot program on PATH or in the sbin directories Debian uses.
@@ -612,6 +800,11 @@ fn find_program(name: &str) -> Option<PathBuf> {
 }
 
 fn greeting_is_ready(port: u16) -> bool {
+    greets_with(port, b"* OK [CAPABILITY")
+}
+
+/// Whether the server on `port` sends a first line starting with `prefix`.
+fn greets_with(port: u16, prefix: &[u8]) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(
         &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
         Duration::from_millis(500),
@@ -627,7 +820,7 @@ fn greeting_is_ready(port: u16) -> bool {
             Ok(n) => greeting.extend_from_slice(&chunk[..n]),
         }
     }
-    greeting.starts_with(b"* OK [CAPABILITY")
+    greeting.starts_with(prefix)
 }
 
 fn free_port() -> Result<u16, HarnessError> {
