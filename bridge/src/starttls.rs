@@ -10,7 +10,7 @@
 //! capabilities again as RFC 3501 requires after STARTTLS.
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use webmail_wire::starttls::{ImapStartTls, Progress, StartTlsError};
+use webmail_wire::starttls::{Progress, StartTls, StartTlsError};
 
 /// The tag of the bridge's own command; the page's tags start after the upgrade.
 const TAG: &str = "bridge0";
@@ -25,7 +25,7 @@ pub(crate) async fn negotiate<S>(stream: &mut S) -> Result<Vec<u8>, StartTlsErro
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut exchange = ImapStartTls::new(TAG);
+    let mut exchange = StartTls::imap(TAG);
     let mut buffer = [0u8; READ_BYTES];
     loop {
         let read = stream.read(&mut buffer).await.map_err(|_| StartTlsError::Closed)?;

@@ -1,7 +1,7 @@
 //! `webmail-wire`: what the bridge and the page share on the wire, written once.
 //!
 //! - [`close`]: the WebSocket close codes the bridge sends and the page decodes.
-//! - [`starttls`]: the plaintext half of STARTTLS as a sans-IO state machine
+//! - [`starttls`]: the plaintext half of STARTTLS (IMAP and SMTP) as a sans-IO state machine
 //!   (bytes in, bytes out), which the bridge drives over tokio and the page over
 //!   its WebSocket transport: one implementation, tested natively here.
 //! - [`printable`]: peer-controlled text made safe for errors and logs.

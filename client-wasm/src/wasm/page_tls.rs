@@ -14,7 +14,7 @@ use crate::client::ErrorKind;
 use futures_util::future::{Either, select};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
-use webmail_wire::starttls::{ImapStartTls, Progress, StartTlsError};
+use webmail_wire::starttls::{Progress, StartTls, StartTlsError};
 
 use super::runtime::BrowserRuntime;
 use super::transport::WebSocketConnector;
@@ -164,7 +164,7 @@ async fn handshake(socket: &mut dyn Transport, session: &TlsSessionLike) -> Resu
 /// exchange the bridge runs for its own STARTTLS upstreams); returns the greeting
 /// for the engine without its pre-TLS capabilities.
 async fn starttls(socket: &mut dyn Transport) -> Result<Vec<u8>, ClientError> {
-    let mut exchange = ImapStartTls::new(STARTTLS_TAG);
+    let mut exchange = StartTls::imap(STARTTLS_TAG);
     loop {
         let bytes = socket
             .recv()

@@ -647,7 +647,10 @@ impl Layout {
         while !greets_with(ports.plain, b"220 ") {
             if Instant::now() > deadline {
                 return Err(HarnessError::NotReady {
-                    reason: format!("no submission greeting on port {} within {START_TIMEOUT:?}", ports.plain),
+                    reason: format!(
+                        "no submission greeting on port {} within {START_TIMEOUT:?}",
+                        ports.plain
+                    ),
                     log: self.log_tail(),
                 });
             }

@@ -49,4 +49,3 @@ fn a_message_sent_to_the_submission_port_reaches_the_recipients_inbox() {
     assert!(delivered.contains("Subject: harness check"), "{delivered}");
     assert!(delivered.contains("\n.leading dot"), "{delivered}");
 }
-
