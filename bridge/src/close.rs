@@ -24,6 +24,8 @@ pub enum CloseReason {
     UpstreamClosed,
     /// `?upstream=` names no configured upstream.
     UnknownUpstream(String),
+    /// `service=submission` for an upstream that names no submission server.
+    NoSubmission(String),
     /// The target is not spelled as the bridge accepts it (an odd IP spelling, not a host name...).
     AddressInvalid(crate::policy::AddressError),
     /// No pattern allows this typed server (`host:port`).
@@ -52,7 +54,7 @@ pub enum CloseReason {
         /// SHA-256 of the certificate, `AB:CD:...`, for the log.
         fingerprint: String,
     },
-    /// The upstream did not greet as IMAP or refused STARTTLS.
+    /// The upstream did not greet as IMAP (or SMTP, for submission) or refused STARTTLS.
     StarttlsFailed(webmail_wire::starttls::StartTlsError),
     /// No byte was relayed for `limits.idle_timeout_secs`.
     IdleTimeout,
@@ -78,7 +80,7 @@ impl CloseReason {
             Self::TextFrame => CloseCode::UnsupportedData,
             Self::MessageTooBig => CloseCode::MessageTooBig,
             Self::UpstreamClosed => CloseCode::UpstreamClosed,
-            Self::UnknownUpstream(_) => CloseCode::UnknownUpstream,
+            Self::UnknownUpstream(_) | Self::NoSubmission(_) => CloseCode::UnknownUpstream,
             Self::AddressInvalid(_) | Self::NotAllowed(_) | Self::AddressForbidden { .. } => CloseCode::AddressRefused,
             Self::DnsFailure(_) => CloseCode::DnsFailure,
             Self::ConnectTimeout => CloseCode::ConnectTimeout,
@@ -108,6 +110,7 @@ impl CloseReason {
             Self::MessageTooBig => "message_too_big",
             Self::UpstreamClosed => "upstream_closed",
             Self::UnknownUpstream(_) => "unknown_upstream",
+            Self::NoSubmission(_) => "no_submission",
             Self::AddressInvalid(_) | Self::NotAllowed(_) | Self::AddressForbidden { .. } => "address_refused",
             Self::DnsFailure(_) => "dns_failure",
             Self::ConnectTimeout => "connect_timeout",
@@ -156,6 +159,7 @@ impl fmt::Display for CloseReason {
             Self::MessageTooBig => f.write_str("message too big"),
             Self::UpstreamClosed => f.write_str("upstream closed the connection"),
             Self::UnknownUpstream(name) => write!(f, "unknown upstream `{name}`"),
+            Self::NoSubmission(name) => write!(f, "upstream `{name}` has no submission server for sending"),
             Self::AddressInvalid(why) => write!(f, "address refused: {why}"),
             Self::NotAllowed(server) => write!(f, "address refused: {server} is not an allowed server"),
             Self::AddressForbidden { server, why } => {

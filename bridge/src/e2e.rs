@@ -4,8 +4,9 @@
 //! The bridge cannot see inside the session, but it can make sure one starts:
 //! the first thing the page sends must be a TLS ClientHello naming the
 //! configured server (after a plaintext `CAPABILITY`/`STARTTLS` exchange in the
-//! STARTTLS variant). A page that sends IMAP instead (a plaintext `LOGIN`, say)
-//! is cut off before those bytes reach the server. Sans-IO: the relay feeds
+//! IMAP STARTTLS variant, or `EHLO`/`STARTTLS` in SMTP's). A page that sends
+//! IMAP or SMTP instead (a plaintext `LOGIN` or `AUTH`, say) is cut off before
+//! those bytes reach the server. Sans-IO: the relay feeds
 //! bytes in both directions and forwards what `handle_page` hands back.
 
 use bytes::{Bytes, BytesMut};
@@ -27,6 +28,9 @@ pub enum Start {
     Implicit,
     /// The page sends STARTTLS in plaintext, then TLS (port 143).
     Starttls,
+    /// SMTP submission: the page reads the greeting, sends EHLO and STARTTLS
+    /// in plaintext, then TLS (port 587).
+    SmtpStarttls,
 }
 
 /// Why the gate ended a session; the page sees it as the close reason (4013).
@@ -45,7 +49,8 @@ pub enum Refusal {
     /// The ClientHello names another server (printable, cut to 64 characters).
     #[error("the ClientHello names `{0}`, not this upstream")]
     WrongServer(String),
-    /// A plaintext command other than CAPABILITY, NOOP, LOGOUT or STARTTLS, or one with arguments.
+    /// A plaintext command other than CAPABILITY, NOOP, LOGOUT or STARTTLS (for
+    /// SMTP: EHLO, NOOP, QUIT or STARTTLS), or one with arguments it does not take.
     #[error("plaintext `{0}` refused: this upstream needs TLS from the page first")]
     Command(String),
     /// A plaintext line longer than a short command.
@@ -55,18 +60,21 @@ pub enum Refusal {
     /// before its answer: the answer could no longer be told apart.
     #[error("the page sent more before the server answered its command")]
     Pipelined,
-    /// The server's answer to STARTTLS was not OK (or answered another tag).
+    /// The server's answer to STARTTLS was not OK (or answered another tag, or
+    /// was not SMTP's 220).
     #[error("the server did not accept STARTTLS")]
     StarttlsRefused,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
-    /// Plaintext commands before STARTTLS (STARTTLS variant only), strictly one at
-    /// a time: `Some(tag)` while the server has not answered the last one, so an
-    /// answer can only belong to the one command in flight.
+    /// Plaintext commands before STARTTLS (STARTTLS variants only), strictly one
+    /// at a time: `Some(tag)` while the server has not answered the last one, so
+    /// an answer can only belong to the one command in flight. SMTP has no tags
+    /// (the tag is empty): its replies come in order, and the greeting counts as
+    /// the first one awaited.
     Commands { in_flight: Option<Vec<u8>> },
-    /// STARTTLS sent with this tag; waiting for the server's answer.
+    /// STARTTLS sent with this tag (empty for SMTP); waiting for the server's answer.
     AwaitingStarttls(Vec<u8>),
     /// The next bytes must be a ClientHello.
     ClientHello,
@@ -80,6 +88,8 @@ enum Phase {
 #[derive(Debug)]
 pub struct Gate {
     phase: Phase,
+    /// SMTP's plaintext rules rather than IMAP's.
+    smtp: bool,
     /// The name the ClientHello's SNI must carry; `None` when the server is an IP address.
     server_name: Option<String>,
     /// Page bytes held until they form a whole line or a whole ClientHello.
@@ -95,7 +105,11 @@ impl Gate {
             phase: match start {
                 Start::Implicit => Phase::ClientHello,
                 Start::Starttls => Phase::Commands { in_flight: None },
+                Start::SmtpStarttls => Phase::Commands {
+                    in_flight: Some(Vec::new()),
+                },
             },
+            smtp: start == Start::SmtpStarttls,
             server_name: server_name.map(|name| name.trim_end_matches('.').to_ascii_lowercase()),
             held: BytesMut::new(),
             server_line: Vec::new(),
@@ -141,6 +155,10 @@ impl Gate {
                 continue;
             }
             let line = std::mem::take(&mut self.server_line);
+            if self.smtp {
+                self.smtp_reply_line(&line);
+                continue;
+            }
             let mut words = line.split(|&b| b == b' ');
             let first = words.next().unwrap_or_default();
             if first == b"*" || first == b"+" {
@@ -159,6 +177,53 @@ impl Gate {
         }
     }
 
+    /// One line of an SMTP reply: its last line (`NNN text`, not `NNN-text`)
+    /// answers the command in flight, and only a 220 to STARTTLS opens the way.
+    fn smtp_reply_line(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let last = line.len() >= 3 && line.get(3).is_none_or(|&b| b == b' ');
+        if !last {
+            return;
+        }
+        self.phase = match self.phase {
+            Phase::AwaitingStarttls(_) if line.starts_with(b"220") => Phase::ClientHello,
+            Phase::AwaitingStarttls(_) => Phase::Shut,
+            _ => Phase::Commands { in_flight: None },
+        };
+    }
+
+    /// Passes one complete plaintext SMTP command: EHLO with its domain, NOOP,
+    /// QUIT or STARTTLS.
+    fn take_smtp_command(&mut self, line: Bytes) -> Result<Bytes, Refusal> {
+        let text = line
+            .strip_suffix(b"\r\n")
+            .or_else(|| line.strip_suffix(b"\n"))
+            .unwrap_or(&line);
+        let mut words = text.split(|&b| b == b' ');
+        let command = words.next().unwrap_or_default();
+        let arguments: Vec<&[u8]> = words.collect();
+        let domain_ok = |arguments: &[&[u8]]| matches!(arguments, [domain] if !domain.is_empty() && domain.iter().all(|b| b.is_ascii_graphic()));
+        let allowed = if command.eq_ignore_ascii_case(b"EHLO") {
+            domain_ok(&arguments)
+        } else {
+            arguments.is_empty()
+                && [b"NOOP".as_slice(), b"QUIT", b"STARTTLS"]
+                    .iter()
+                    .any(|verb| command.eq_ignore_ascii_case(verb))
+        };
+        if !allowed {
+            return Err(refused_command(command));
+        }
+        self.phase = if command.eq_ignore_ascii_case(b"STARTTLS") {
+            Phase::AwaitingStarttls(Vec::new())
+        } else {
+            Phase::Commands {
+                in_flight: Some(Vec::new()),
+            }
+        };
+        Ok(line)
+    }
+
     /// Passes one complete plaintext command, if it is one the STARTTLS start allows.
     fn take_command(&mut self) -> Result<Bytes, Refusal> {
         let Some(end) = self.held.iter().position(|&b| b == b'\n') else {
@@ -171,6 +236,9 @@ impl Gate {
             return Err(Refusal::Pipelined);
         }
         let line = self.held.split().freeze();
+        if self.smtp {
+            return self.take_smtp_command(line);
+        }
         let text = line
             .strip_suffix(b"\r\n")
             .or_else(|| line.strip_suffix(b"\n"))
@@ -478,7 +546,7 @@ mod tests {
                 bytes[at] = next() as u8;
             }
             let cut = (next() as usize) % (bytes.len() + 1);
-            for start in [Start::Implicit, Start::Starttls] {
+            for start in [Start::Implicit, Start::Starttls, Start::SmtpStarttls] {
                 let mut gate = Gate::new(start, Some("imap.example.org".into()));
                 let _ = feed(&mut gate, &bytes[..cut]).and_then(|_| feed(&mut gate, &bytes[cut..]));
                 gate.handle_server(&bytes);
@@ -495,5 +563,72 @@ mod tests {
         );
         let mut gate = Gate::new(Start::Starttls, None);
         assert_eq!(feed(&mut gate, &[b'a'; 300]), Err(Refusal::LongLine));
+    }
+
+    const SMTP_GREETING: &[u8] = b"220-mail.example.org ESMTP\r\n220 ready\r\n";
+    const SMTP_EHLO: &[u8] = b"250-mail.example.org\r\n250-STARTTLS\r\n250 PIPELINING\r\n";
+
+    #[test]
+    fn smtp_allows_ehlo_then_starttls_then_a_client_hello() {
+        let mut gate = Gate::new(Start::SmtpStarttls, Some("smtp.example.org".into()));
+        gate.handle_server(SMTP_GREETING);
+        assert_eq!(
+            feed(&mut gate, b"EHLO [127.0.0.1]\r\n").unwrap(),
+            b"EHLO [127.0.0.1]\r\n"
+        );
+        gate.handle_server(SMTP_EHLO);
+        assert_eq!(feed(&mut gate, b"STARTTLS\r\n").unwrap(), b"STARTTLS\r\n");
+        gate.handle_server(b"220 2.0.0 go ahead\r\n");
+        let hello = client_hello("smtp.example.org");
+        assert_eq!(feed(&mut gate, &hello).unwrap(), hello);
+        assert!(gate.is_open());
+    }
+
+    #[test]
+    fn smtp_refuses_authentication_and_mail_in_plaintext() {
+        for command in [
+            b"AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n".as_slice(),
+            b"MAIL FROM:<alice@example.org>\r\n",
+            b"EHLO\r\n",
+            b"STARTTLS now\r\n",
+        ] {
+            let mut gate = Gate::new(Start::SmtpStarttls, Some("smtp.example.org".into()));
+            gate.handle_server(SMTP_GREETING);
+            assert!(
+                matches!(feed(&mut gate, command), Err(Refusal::Command(_))),
+                "{}",
+                String::from_utf8_lossy(command)
+            );
+        }
+    }
+
+    #[test]
+    fn smtp_waits_for_the_whole_greeting_and_each_whole_reply() {
+        let mut gate = Gate::new(Start::SmtpStarttls, None);
+        assert_eq!(
+            feed(&mut gate, b"EHLO x\r\n"),
+            Err(Refusal::Pipelined),
+            "before the greeting"
+        );
+        let mut gate = Gate::new(Start::SmtpStarttls, None);
+        gate.handle_server(b"220-first line only\r\n");
+        assert_eq!(feed(&mut gate, b"EHLO x\r\n"), Err(Refusal::Pipelined), "mid-greeting");
+        let mut gate = Gate::new(Start::SmtpStarttls, None);
+        gate.handle_server(SMTP_GREETING);
+        feed(&mut gate, b"EHLO x\r\n").unwrap();
+        gate.handle_server(b"250-mail.example.org\r\n");
+        assert_eq!(feed(&mut gate, b"STARTTLS\r\n"), Err(Refusal::Pipelined), "mid-reply");
+    }
+
+    #[test]
+    fn smtp_starttls_refused_keeps_the_gate_closed() {
+        let mut gate = Gate::new(Start::SmtpStarttls, None);
+        gate.handle_server(SMTP_GREETING);
+        feed(&mut gate, b"STARTTLS\r\n").unwrap();
+        gate.handle_server(b"454 4.7.0 TLS not available\r\n");
+        assert_eq!(
+            feed(&mut gate, &client_hello("smtp.example.org")),
+            Err(Refusal::StarttlsRefused)
+        );
     }
 }

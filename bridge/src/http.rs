@@ -46,6 +46,21 @@ struct UpstreamEntry<'a> {
     /// End-to-end modes only: what the page's own TLS needs.
     #[serde(skip_serializing_if = "Option::is_none")]
     end_to_end: Option<EndToEnd<'a>>,
+    /// Whether the upstream has a submission server (`service=submission`).
+    can_send: bool,
+    /// How the page reaches that server, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    submission: Option<Submission<'a>>,
+}
+
+/// The submission server as the page needs to know it: never its address.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Submission<'a> {
+    tls: TlsMode,
+    /// End-to-end modes only: what the page's own TLS needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_to_end: Option<EndToEnd<'a>>,
 }
 
 /// How the page verifies an end-to-end upstream. Certificates and fingerprints
@@ -80,17 +95,28 @@ pub(crate) async fn upstreams(State(state): State<AppState>) -> Response {
         upstreams: dialer
             .listing()
             .into_iter()
-            .map(|upstream| UpstreamEntry {
-                name: &upstream.name,
-                label: upstream.label.as_deref().unwrap_or(&upstream.name),
-                tls: upstream.tls,
-                end_to_end: upstream.tls.is_end_to_end().then(|| EndToEnd {
-                    starttls: upstream.tls == TlsMode::EndToEndStarttls,
-                    server_name: Dialer::page_server_name(upstream),
-                    extra_roots_pem: dialer.page_root(&upstream.name),
-                    pinned_sha256: &upstream.pinned_sha256,
-                    allow_certificate_exceptions: upstream.allow_certificate_exceptions,
-                }),
+            .map(|upstream| {
+                let end_to_end = |tls: TlsMode, server_name: Option<String>| {
+                    tls.is_end_to_end().then(|| EndToEnd {
+                        starttls: tls == TlsMode::EndToEndStarttls,
+                        server_name,
+                        extra_roots_pem: dialer.page_root(&upstream.name),
+                        pinned_sha256: &upstream.pinned_sha256,
+                        allow_certificate_exceptions: upstream.allow_certificate_exceptions,
+                    })
+                };
+                let submission = upstream.submission_tls_mode().map(|tls| Submission {
+                    tls,
+                    end_to_end: end_to_end(tls, Dialer::page_submission_name(upstream)),
+                });
+                UpstreamEntry {
+                    name: &upstream.name,
+                    label: upstream.label.as_deref().unwrap_or(&upstream.name),
+                    tls: upstream.tls,
+                    end_to_end: end_to_end(upstream.tls, Dialer::page_server_name(upstream)),
+                    can_send: submission.is_some(),
+                    submission,
+                }
             })
             .collect(),
         custom_servers: dialer.accepts_typed_servers(),

@@ -14,6 +14,8 @@ const CONNECT_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 pub struct Metrics {
     sessions_open: AtomicU64,
     sessions_total: AtomicU64,
+    /// Open and total sessions per service (`imap`, `submission`).
+    by_service: Mutex<BTreeMap<&'static str, ServiceSessions>>,
     bytes_to_upstream: AtomicU64,
     bytes_to_page: AtomicU64,
     refused: Mutex<BTreeMap<&'static str, u64>>,
@@ -23,30 +25,48 @@ pub struct Metrics {
     connect_sum_micros: AtomicU64,
 }
 
+#[derive(Debug, Default, Clone, Copy)]
+struct ServiceSessions {
+    open: u64,
+    total: u64,
+}
+
 /// Keeps `sessions_open` right however a session ends (the guard decrements on drop).
 #[derive(Debug)]
 pub struct OpenSession<'a> {
     metrics: &'a Metrics,
+    service: &'static str,
 }
 
 impl Drop for OpenSession<'_> {
     fn drop(&mut self) {
         self.metrics.sessions_open.fetch_sub(1, Ordering::Relaxed);
+        let mut by_service = lock(&self.metrics.by_service);
+        if let Some(counts) = by_service.get_mut(self.service) {
+            counts.open = counts.open.saturating_sub(1);
+        }
     }
 }
 
+/// A poisoned lock only means another thread panicked mid-increment; the map is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn bump(map: &Mutex<BTreeMap<&'static str, u64>>, label: &'static str) {
-    // A poisoned lock only means another thread panicked mid-increment; the map is still usable.
-    let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    *map.entry(label).or_default() += 1;
+    *lock(map).entry(label).or_default() += 1;
 }
 
 impl Metrics {
-    /// Counts a new WebSocket session until the guard drops.
-    pub fn session_opened(&self) -> OpenSession<'_> {
+    /// Counts a new WebSocket session for `service` until the guard drops.
+    pub fn session_opened(&self, service: &'static str) -> OpenSession<'_> {
         self.sessions_open.fetch_add(1, Ordering::Relaxed);
         self.sessions_total.fetch_add(1, Ordering::Relaxed);
-        OpenSession { metrics: self }
+        let mut by_service = lock(&self.by_service);
+        let counts = by_service.entry(service).or_default();
+        counts.open += 1;
+        counts.total += 1;
+        OpenSession { metrics: self, service }
     }
 
     /// Sessions currently open.
@@ -103,6 +123,27 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE bridge_sessions_total counter");
         let _ = writeln!(out, "bridge_sessions_total {}", load(&self.sessions_total));
+        let by_service = lock(&self.by_service).clone();
+        for (name, kind, help, count) in [
+            (
+                "bridge_service_sessions_open",
+                "gauge",
+                "Sessions currently relaying",
+                (|counts| counts.open) as fn(&ServiceSessions) -> u64,
+            ),
+            (
+                "bridge_service_sessions_total",
+                "counter",
+                "Sessions accepted since start",
+                |counts| counts.total,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}, by service (imap, submission).");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            for (service, counts) in &by_service {
+                let _ = writeln!(out, "{name}{{service=\"{service}\"}} {}", count(counts));
+            }
+        }
         let _ = writeln!(out, "# HELP bridge_bytes_total Bytes relayed, by direction.");
         let _ = writeln!(out, "# TYPE bridge_bytes_total counter");
         let _ = writeln!(
@@ -129,8 +170,7 @@ impl Metrics {
         ] {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
-            let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            for (reason, count) in map.iter() {
+            for (reason, count) in lock(map).iter() {
                 let _ = writeln!(out, "{name}{{reason=\"{reason}\"}} {count}");
             }
         }
@@ -166,16 +206,22 @@ mod tests {
     fn renders_counters_and_a_cumulative_histogram() {
         let metrics = Metrics::default();
         {
-            let _open = metrics.session_opened();
-            assert_eq!(metrics.sessions_open(), 1);
+            let _open = metrics.session_opened("imap");
+            let _sending = metrics.session_opened("submission");
+            assert_eq!(metrics.sessions_open(), 2);
+            let text = metrics.render();
+            assert!(text.contains("bridge_service_sessions_open{service=\"submission\"} 1\n"));
         }
+        let _again = metrics.session_opened("submission");
         metrics.refused("origin");
         metrics.refused("origin");
         metrics.add_to_page(10);
         metrics.observe_connect(Duration::from_millis(3));
         let text = metrics.render();
-        assert!(text.contains("bridge_sessions_open 0\n"));
-        assert!(text.contains("bridge_sessions_total 1\n"));
+        assert!(text.contains("bridge_sessions_open 1\n"));
+        assert!(text.contains("bridge_sessions_total 3\n"));
+        assert!(text.contains("bridge_service_sessions_open{service=\"imap\"} 0\n"));
+        assert!(text.contains("bridge_service_sessions_total{service=\"submission\"} 2\n"));
         assert!(text.contains("bridge_refused_total{reason=\"origin\"} 2\n"));
         assert!(text.contains("bridge_bytes_total{direction=\"to_page\"} 10\n"));
         assert!(text.contains("bridge_upstream_connect_seconds_bucket{le=\"0.0025\"} 0\n"));

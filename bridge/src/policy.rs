@@ -234,12 +234,18 @@ impl HostPattern {
         }
     }
 
-    /// True when `host` (already canonical) and `port` fall under this pattern.
-    pub(crate) fn matches(&self, host: &Host, port: u16, allowed_ports: &[u16]) -> bool {
-        let port_ok = match self.port {
+    /// True when `port` falls under this pattern (its own, or one of
+    /// `allowed_ports` when the pattern's port is `*`).
+    pub(crate) fn allows_port(&self, port: u16, allowed_ports: &[u16]) -> bool {
+        match self.port {
             Some(fixed) => fixed == port,
             None => allowed_ports.contains(&port),
-        };
+        }
+    }
+
+    /// True when `host` (already canonical) and `port` fall under this pattern.
+    pub(crate) fn matches(&self, host: &Host, port: u16, allowed_ports: &[u16]) -> bool {
+        let port_ok = self.allows_port(port, allowed_ports);
         let host_ok = match host {
             Host::Name(name) if self.wildcard => name
                 .strip_suffix(self.host.as_str())

@@ -19,7 +19,8 @@ use crate::upstream::TargetQuery;
 /// session up front, idle or not (tungstenite grows it for larger frames).
 const WS_READ_BUFFER: usize = 4096;
 
-/// `GET /ws?upstream=NAME` (or `?host=H&port=P` where patterns allow it).
+/// `GET /ws?upstream=NAME` (or `?host=H&port=P` where patterns allow it), with
+/// `&service=submission` for the upstream's submission server.
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -63,14 +64,19 @@ pub(crate) async fn upgrade(
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
         .on_upgrade(move |socket| {
-            let span = info_span!("session", %client_ip, upstream = query.upstream.as_deref().or(query.host.as_deref()).unwrap_or("-"));
+            let span = info_span!(
+                "session",
+                %client_ip,
+                upstream = query.upstream.as_deref().or(query.host.as_deref()).unwrap_or("-"),
+                service = query.service.label(),
+            );
             tracker.track_future(session(state, socket, query, permit).instrument(span))
         })
 }
 
 async fn session(state: AppState, mut socket: WebSocket, query: TargetQuery, permit: Permit) {
     let started = Instant::now();
-    let _open = state.metrics().session_opened();
+    let _open = state.metrics().session_opened(query.service.label());
     let dialer = state.dialer();
     let dialled = match dialer.target(&query) {
         Ok(target) => dialer.dial(&target).await,

@@ -1,16 +1,22 @@
-//! The one piece of IMAP the bridge speaks: the STARTTLS exchange (RFC 3501 6.2.1),
-//! driven over tokio; the exchange itself is `webmail_wire::starttls`, which the
-//! page runs too.
+//! The one piece of IMAP and of SMTP the bridge speaks: the STARTTLS exchange
+//! (RFC 3501 6.2.1, RFC 3207), driven over tokio; the exchange itself is
+//! `webmail_wire::starttls`, which the page runs too.
 //!
 //! The bridge, not the page, upgrades `tls = "starttls"` upstreams, before it relays
 //! a single byte of the page's. A page cannot skip the upgrade (no downgrade to
 //! plaintext credentials between bridge and server), and the page never needs TLS
-//! code. The server's greeting is kept and handed to the page once TLS is up,
-//! without its pre-TLS `[CAPABILITY ...]` code, so the client asks for the
-//! capabilities again as RFC 3501 requires after STARTTLS.
+//! code. The server's greeting is kept and handed to the page once TLS is up
+//! (IMAP's without its pre-TLS `[CAPABILITY ...]` code), so the client asks for
+//! the capabilities again (IMAP) or says EHLO again (SMTP) over TLS, as the
+//! RFCs require.
+
+use std::net::SocketAddr;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use webmail_wire::starttls::{Progress, StartTls, StartTlsError};
+
+use crate::upstream::Service;
 
 /// The tag of the bridge's own command; the page's tags start after the upgrade.
 const TAG: &str = "bridge0";
@@ -18,14 +24,34 @@ const TAG: &str = "bridge0";
 /// in the same read is caught as an injection.
 const READ_BYTES: usize = 1024;
 
-/// Reads the greeting and performs the plaintext half of STARTTLS on `stream`.
-///
-/// Returns the greeting to give to the page after the TLS handshake.
-pub(crate) async fn negotiate<S>(stream: &mut S) -> Result<Vec<u8>, StartTlsError>
+/// Reads the greeting and performs the plaintext half of STARTTLS for `service`
+/// on `stream`. Returns the greeting to give to the page after the handshake.
+pub(crate) async fn negotiate(stream: &mut TcpStream, service: Service) -> Result<Vec<u8>, StartTlsError> {
+    let exchange = match service {
+        Service::Imap => StartTls::imap(TAG),
+        Service::Submission => StartTls::smtp(&address_literal(stream.local_addr().ok())),
+    };
+    run(stream, exchange).await
+}
+
+/// The bridge's side of the connection as an EHLO argument (RFC 5321 4.1.3):
+/// `[192.0.2.1]` or `[IPv6:2001:db8::1]`, as mail clients without a host name send.
+fn address_literal(local: Option<SocketAddr>) -> String {
+    match local {
+        Some(SocketAddr::V4(v4)) => format!("[{}]", v4.ip()),
+        Some(SocketAddr::V6(v6)) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => format!("[{v4}]"),
+            None => format!("[IPv6:{}]", v6.ip()),
+        },
+        None => "[127.0.0.1]".to_owned(),
+    }
+}
+
+/// Drives `exchange` over `stream` until the server's go-ahead.
+async fn run<S>(stream: &mut S, mut exchange: StartTls) -> Result<Vec<u8>, StartTlsError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut exchange = StartTls::imap(TAG);
     let mut buffer = [0u8; READ_BYTES];
     loop {
         let read = stream.read(&mut buffer).await.map_err(|_| StartTlsError::Closed)?;
@@ -50,7 +76,7 @@ mod tests {
     use tokio::io::duplex;
 
     /// Plays a server: sends `greeting`, reads the client's command, sends `reply`.
-    async fn run(greeting: &'static [u8], reply: &'static [u8]) -> (Result<Vec<u8>, StartTlsError>, Vec<u8>) {
+    async fn play(greeting: &'static [u8], reply: &'static [u8]) -> (Result<Vec<u8>, StartTlsError>, Vec<u8>) {
         let (mut client, mut server) = duplex(4096);
         let server_task = tokio::spawn(async move {
             server.write_all(greeting).await.unwrap();
@@ -60,14 +86,14 @@ mod tests {
             let _ = server.write_all(reply).await;
             seen
         });
-        let result = negotiate(&mut client).await;
+        let result = run(&mut client, StartTls::imap(TAG)).await;
         drop(client);
         (result, server_task.await.unwrap())
     }
 
     #[tokio::test]
     async fn upgrades_over_a_stream_and_keeps_the_greeting_without_capabilities() {
-        let (result, sent) = run(
+        let (result, sent) = play(
             b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] Dovecot ready.\r\n",
             b"* CAPABILITY IMAP4rev1\r\nbridge0 OK Begin TLS negotiation now.\r\n",
         )
@@ -78,9 +104,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_server_that_hangs_up_is_reported_as_closed() {
-        let (result, _) = run(b"* OK ready\r\n", b"").await;
+        let (result, _) = play(b"* OK ready\r\n", b"").await;
         assert_eq!(result, Err(StartTlsError::Closed));
-        let (result, _) = run(b"* OK ready\r\n", b"bridge0 OK go ahead\r\n* OK injected\r\n").await;
+        let (result, _) = play(b"* OK ready\r\n", b"bridge0 OK go ahead\r\n* OK injected\r\n").await;
         assert_eq!(result, Err(StartTlsError::Injection));
+    }
+
+    #[test]
+    fn ehlo_names_the_bridge_by_its_address() {
+        assert_eq!(address_literal("192.0.2.1:40000".parse().ok()), "[192.0.2.1]");
+        assert_eq!(
+            address_literal("[2001:db8::1]:40000".parse().ok()),
+            "[IPv6:2001:db8::1]"
+        );
+        assert_eq!(address_literal("[::ffff:192.0.2.1]:40000".parse().ok()), "[192.0.2.1]");
     }
 }

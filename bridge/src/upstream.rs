@@ -15,10 +15,31 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::close::CloseReason;
-use crate::config::{Config, PatternConfig, TlsMode, UpstreamConfig};
+use crate::config::{Config, PatternConfig, RELAY_PORT, TlsMode, UpstreamConfig};
 use crate::e2e::{Gate, Start};
 use crate::policy::{self, Host, HostPattern};
 use crate::tls::{self, TlsSetupError};
+
+/// What the page speaks through a session.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// IMAP, to read mail (the default).
+    #[default]
+    Imap,
+    /// SMTP submission, to send it: `service=submission`.
+    Submission,
+}
+
+impl Service {
+    /// A stable label for metrics and logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Imap => "imap",
+            Self::Submission => "submission",
+        }
+    }
+}
 
 /// What the page asked for in the WebSocket URL.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -29,6 +50,9 @@ pub struct TargetQuery {
     pub host: Option<String>,
     /// The port for `host`.
     pub port: Option<u16>,
+    /// IMAP (the default) or the upstream's submission server.
+    #[serde(default)]
+    pub service: Service,
 }
 
 /// A server the bridge is allowed to dial, with how to reach it.
@@ -36,6 +60,8 @@ pub struct TargetQuery {
 pub struct Target {
     /// For logs and metrics: the upstream's name or the typed host.
     pub display: String,
+    /// What the page speaks.
+    pub service: Service,
     host: Host,
     port: u16,
     tls: TlsMode,
@@ -106,7 +132,9 @@ impl Dialer {
         let mut named = HashMap::new();
         let mut page_roots = HashMap::new();
         for upstream in &config.upstreams {
-            if let (true, Some(path)) = (upstream.tls.is_end_to_end(), &upstream.ca_file) {
+            let page_does_tls =
+                upstream.tls.is_end_to_end() || upstream.submission_tls_mode().is_some_and(TlsMode::is_end_to_end);
+            if let (true, Some(path)) = (page_does_tls, &upstream.ca_file) {
                 let pem = std::fs::read_to_string(path).map_err(|error| TlsSetupError::Pem {
                     path: path.display().to_string(),
                     message: format!("cannot read: {error}"),
@@ -114,14 +142,14 @@ impl Dialer {
                 page_roots.insert(upstream.name.clone(), pem);
             }
             let own_trust = upstream.ca_file.is_some() || !upstream.pinned_sha256.is_empty();
-            let tls_config = if own_trust && !upstream.tls.is_end_to_end() {
+            // Built even when the IMAP side is end-to-end: the submission side may not be.
+            let tls_config = if own_trust {
                 tls::client_config(tls::UpstreamTrust {
                     extra_ca: upstream.ca_file.as_deref(),
                     pinned_sha256: &upstream.pinned_sha256,
                     pinned_checks_name_and_dates: upstream.pinned_checks_name_and_dates,
                 })?
             } else {
-                // End-to-end upstreams' trust goes to the page; the bridge does no TLS there.
                 default_tls.clone()
             };
             named.insert(upstream.name.clone(), (upstream.clone(), tls_config));
@@ -154,16 +182,25 @@ impl Dialer {
                     .named
                     .get(name)
                     .ok_or_else(|| CloseReason::UnknownUpstream(name.chars().take(64).collect()))?;
+                let (address, tls, server_name) = match query.service {
+                    Service::Imap => (upstream.address.as_str(), upstream.tls, upstream.server_name.clone()),
+                    // `server_name` is the IMAP server's; the submission host names itself.
+                    Service::Submission => match (&upstream.submission, upstream.submission_tls_mode()) {
+                        (Some(address), Some(tls)) => (address.as_str(), tls, None),
+                        _ => return Err(CloseReason::NoSubmission(upstream.name.clone())),
+                    },
+                };
                 // Checked at start-up (Config::validate): a failure here is the configuration's.
-                let (host, port) = policy::split_host_port(&upstream.address).map_err(CloseReason::AddressInvalid)?;
+                let (host, port) = policy::split_host_port(address).map_err(CloseReason::AddressInvalid)?;
                 let host = policy::parse_host(&host).map_err(CloseReason::AddressInvalid)?;
                 Ok(Target {
                     display: upstream.name.clone(),
+                    service: query.service,
                     host,
                     port,
-                    tls: upstream.tls,
+                    tls,
                     tls_config: tls_config.clone(),
-                    server_name: upstream.server_name.clone(),
+                    server_name,
                     address_policy: None,
                 })
             }
@@ -172,12 +209,18 @@ impl Dialer {
                     .port
                     .ok_or_else(|| CloseReason::InvalidRequest("`host` needs a `port`".into()))?;
                 let host = policy::parse_host(typed).map_err(CloseReason::AddressInvalid)?;
-                let (_, pattern) = self
+                let display = format!("{typed}:{port}");
+                let sending = query.service == Service::Submission;
+                let (pattern, tls) = self
                     .patterns
                     .iter()
-                    .find(|(parsed, config)| parsed.matches(&host, port, &config.ports))
-                    .ok_or_else(|| CloseReason::NotAllowed(format!("{typed}:{port}")))?;
-                let display = format!("{typed}:{port}");
+                    .filter(|(parsed, config)| parsed.matches(&host, port, &config.ports))
+                    .find_map(|(_, pattern)| match query.service {
+                        Service::Imap => Some((pattern, pattern.tls)),
+                        Service::Submission => pattern.submission_tls.map(|tls| (pattern, tls)),
+                    })
+                    .filter(|_| !(sending && port == RELAY_PORT))
+                    .ok_or_else(|| CloseReason::NotAllowed(display.clone()))?;
                 if let Host::Ip(ip) = host {
                     policy::check_resolved(&[ip], &pattern.allow_networks, &self.deny_networks).map_err(|why| {
                         CloseReason::AddressForbidden {
@@ -188,9 +231,10 @@ impl Dialer {
                 }
                 Ok(Target {
                     display,
+                    service: query.service,
                     host,
                     port,
-                    tls: pattern.tls,
+                    tls,
                     tls_config: self.default_tls.clone(),
                     server_name: None,
                     address_policy: Some(AddressPolicy {
@@ -216,10 +260,11 @@ impl Dialer {
         let (stream, prelude) = tokio::time::timeout(self.handshake_timeout, secure(target, tcp))
             .await
             .map_err(|_| CloseReason::TlsFailure("handshake timed out".into()))??;
-        let gate = match target.tls {
-            TlsMode::EndToEnd => Some(Start::Implicit),
-            TlsMode::EndToEndStarttls => Some(Start::Starttls),
-            TlsMode::None | TlsMode::Implicit | TlsMode::Starttls => None,
+        let gate = match (target.tls, target.service) {
+            (TlsMode::EndToEnd, _) => Some(Start::Implicit),
+            (TlsMode::EndToEndStarttls, Service::Imap) => Some(Start::Starttls),
+            (TlsMode::EndToEndStarttls, Service::Submission) => Some(Start::SmtpStarttls),
+            (TlsMode::None | TlsMode::Implicit | TlsMode::Starttls, _) => None,
         }
         .map(|start| Gate::new(start, target.tls_name().map(str::to_owned)));
         Ok(Dialled {
@@ -246,6 +291,13 @@ impl Dialer {
     pub fn page_server_name(upstream: &UpstreamConfig) -> Option<String> {
         let (host, _) = policy::split_host_port(&upstream.address).ok()?;
         upstream.server_name.clone().or(Some(host))
+    }
+
+    /// The name the page's TLS must verify for an end-to-end submission server.
+    pub fn page_submission_name(upstream: &UpstreamConfig) -> Option<String> {
+        policy::split_host_port(upstream.submission.as_deref()?)
+            .ok()
+            .map(|(host, _)| host)
     }
 
     /// Whether users may type their own server (some pattern is configured).
@@ -289,7 +341,7 @@ async fn secure(target: &Target, mut tcp: TcpStream) -> Result<(UpstreamStream, 
             return Ok((UpstreamStream::Plain(tcp), Vec::new()));
         }
         TlsMode::Implicit => Vec::new(),
-        TlsMode::Starttls => crate::starttls::negotiate(&mut tcp)
+        TlsMode::Starttls => crate::starttls::negotiate(&mut tcp, target.service)
             .await
             .map_err(CloseReason::StarttlsFailed)?,
     };

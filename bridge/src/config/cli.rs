@@ -137,6 +137,8 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
         pinned_sha256: Vec::new(),
         pinned_checks_name_and_dates: true,
         allow_certificate_exceptions: false,
+        submission: None,
+        submission_tls: None,
     };
     for (key, value) in options {
         match key {
@@ -147,9 +149,11 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
             "pinned_sha256" => upstream.pinned_sha256.push(value.to_owned()),
             "pinned_checks_name_and_dates" => upstream.pinned_checks_name_and_dates = parse_bool(key, value)?,
             "allow_certificate_exceptions" => upstream.allow_certificate_exceptions = parse_bool(key, value)?,
+            "submission" => upstream.submission = Some(value.to_owned()),
+            "submission_tls" => upstream.submission_tls = Some(value.parse()?),
             other => {
                 return Err(format!(
-                    "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, pinned_checks_name_and_dates, allow_certificate_exceptions)"
+                    "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, pinned_checks_name_and_dates, allow_certificate_exceptions, submission, submission_tls)"
                 ));
             }
         }
@@ -164,6 +168,7 @@ fn parse_pattern(text: &str) -> Result<PatternConfig, String> {
         tls: TlsMode::Implicit,
         ports: Vec::new(),
         allow_networks: Vec::new(),
+        submission_tls: None,
     };
     for (key, value) in options {
         match key {
@@ -176,7 +181,12 @@ fn parse_pattern(text: &str) -> Result<PatternConfig, String> {
                     .parse()
                     .map_err(|_| format!("`{value}` is not a network (CIDR)"))?,
             ),
-            other => return Err(format!("unknown pattern option `{other}` (tls, ports, allow_networks)")),
+            "submission_tls" => config.submission_tls = Some(value.parse()?),
+            other => {
+                return Err(format!(
+                    "unknown pattern option `{other}` (tls, ports, allow_networks, submission_tls)"
+                ));
+            }
         }
     }
     if config.ports.is_empty() {
@@ -258,12 +268,15 @@ mod tests {
             pinned_sha256: vec![["AB"; 32].join(":"), ["CD"; 32].join(":")],
             pinned_checks_name_and_dates: false,
             allow_certificate_exceptions: true,
+            submission: Some("smtp.example.org:587".into()),
+            submission_tls: Some(TlsMode::Starttls),
         }];
         config.patterns = vec![PatternConfig {
             pattern: "*.example.org:*".into(),
             tls: TlsMode::Starttls,
             ports: vec![143, 587],
             allow_networks: vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()],
+            submission_tls: Some(TlsMode::Implicit),
         }];
         config
     }

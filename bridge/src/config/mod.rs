@@ -13,6 +13,7 @@ mod cli;
 mod upstream;
 
 pub use cli::Cli;
+pub(crate) use upstream::RELAY_PORT;
 pub use upstream::{PatternConfig, TlsMode, UpstreamConfig};
 
 /// A configuration problem, with the key or file at fault.
@@ -330,6 +331,18 @@ impl Config {
                     "applies to implicit and starttls only: the page accepts a pinned certificate as it is",
                 ));
             }
+            if let Some(submission) = &upstream.submission {
+                let (_, port) = crate::policy::split_host_port(submission)
+                    .map_err(|error| invalid(&format!("{key}.submission"), error.to_string()))?;
+                if port == RELAY_PORT {
+                    return Err(invalid(&format!("{key}.submission"), NOT_RELAY_PORT));
+                }
+            } else if upstream.submission_tls.is_some() {
+                return Err(invalid(
+                    &format!("{key}.submission_tls"),
+                    "needs `submission` (the submission server's host:port)",
+                ));
+            }
             if let Some(path) = &upstream.ca_file {
                 if !path.is_file() {
                     return Err(invalid(
@@ -340,12 +353,19 @@ impl Config {
             }
         }
         for (index, pattern) in self.patterns.iter().enumerate() {
-            crate::policy::HostPattern::parse(&pattern.pattern)
+            let parsed = crate::policy::HostPattern::parse(&pattern.pattern)
                 .map_err(|error| invalid(&format!("upstream_pattern[{index}].pattern"), error.to_string()))?;
+            if pattern.submission_tls.is_some() && parsed.allows_port(RELAY_PORT, &pattern.ports) {
+                return Err(invalid(&format!("upstream_pattern[{index}]"), NOT_RELAY_PORT));
+            }
         }
         Ok(())
     }
 }
+
+/// Why port 25 is refused wherever mail is sent from.
+const NOT_RELAY_PORT: &str =
+    "port 25 is for relay between mail servers, never for submission: use 587 (starttls) or 465 (implicit)";
 
 #[cfg(test)]
 mod tests {
@@ -454,5 +474,58 @@ tls = "starttls"          # "implicit" | "starttls" | "none"
         let mut config = Config::from_toml(MINIMAL, Path::new("b.toml")).unwrap();
         config.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap(), "fc00::/7".parse().unwrap()];
         config.validate().unwrap();
+    }
+
+    /// Why a configuration file's text fails validation.
+    fn refusal(text: &str) -> String {
+        Config::from_toml(text, Path::new("b.toml"))
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn port_25_is_never_a_submission_port() {
+        let upstream = format!("{MINIMAL}submission = \"smtp.example.org:25\"\n");
+        let error = refusal(&upstream);
+        assert!(
+            error.contains("upstream[0].submission") && error.contains("587"),
+            "{error}"
+        );
+        for pattern in [
+            "pattern = \"*.example.org:25\"\ntls = \"implicit\"\nsubmission_tls = \"starttls\"",
+            "pattern = \"*.example.org:*\"\ntls = \"implicit\"\nports = [993, 25]\nsubmission_tls = \"starttls\"",
+        ] {
+            let text = format!("{MINIMAL}\n[[upstream_pattern]]\n{pattern}\n");
+            let error = refusal(&text);
+            assert!(
+                error.contains("upstream_pattern[0]") && error.contains("port 25"),
+                "{error}"
+            );
+        }
+        // A pattern that only reads may name port 25's host family: nothing is sent through it.
+        let reading = format!(
+            "{MINIMAL}\n[[upstream_pattern]]\npattern = \"*.example.org:*\"\ntls = \"implicit\"\nports = [993, 25]\n"
+        );
+        Config::from_toml(&reading, Path::new("b.toml"))
+            .unwrap()
+            .validate()
+            .unwrap();
+    }
+
+    #[test]
+    fn submission_tls_defaults_by_port_and_needs_a_server() {
+        let on = |address: &str| {
+            let text = format!("{MINIMAL}submission = \"{address}\"\n");
+            let config = Config::from_toml(&text, Path::new("b.toml")).unwrap();
+            config.validate().unwrap();
+            config.upstreams[0].submission_tls_mode()
+        };
+        assert_eq!(on("smtp.example.org:465"), Some(TlsMode::Implicit));
+        assert_eq!(on("smtp.example.org:587"), Some(TlsMode::Starttls));
+        let orphan = format!("{MINIMAL}submission_tls = \"implicit\"\n");
+        let error = refusal(&orphan);
+        assert!(error.contains("needs `submission`"), "{error}");
     }
 }

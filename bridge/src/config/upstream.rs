@@ -60,7 +60,12 @@ impl fmt::Display for TlsMode {
     }
 }
 
-/// An IMAP server the operator allows, reached by name: `/ws?upstream=NAME`.
+/// The submission port that is never one: port 25 is for relay between servers
+/// (RFC 6409 section 3.1); a bridge that dialled it would help send spam.
+pub(crate) const RELAY_PORT: u16 = 25;
+
+/// An IMAP server the operator allows, reached by name: `/ws?upstream=NAME`,
+/// with its submission server for sending: `/ws?upstream=NAME&service=submission`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpstreamConfig {
@@ -92,6 +97,32 @@ pub struct UpstreamConfig {
     /// certificate that fails verification (like Thunderbird's exceptions).
     #[serde(default)]
     pub allow_certificate_exceptions: bool,
+    /// The submission server (`host:port`) that sends mail for this upstream's
+    /// users; never port 25. Its certificate must carry the submission host's
+    /// name (not `server_name`, which is the IMAP server's) and is checked with
+    /// the same `ca_file` and `pinned_sha256` (list both certificates when they differ).
+    #[serde(default)]
+    pub submission: Option<String>,
+    /// How TLS is done with the submission server [default: implicit on port
+    /// 465, starttls on any other].
+    #[serde(default)]
+    pub submission_tls: Option<TlsMode>,
+}
+
+impl UpstreamConfig {
+    /// How TLS is done with the submission server, if there is one.
+    pub fn submission_tls_mode(&self) -> Option<TlsMode> {
+        let address = self.submission.as_deref()?;
+        Some(self.submission_tls.unwrap_or_else(|| default_submission_tls(address)))
+    }
+}
+
+/// Implicit TLS on 465 (RFC 8314), STARTTLS elsewhere (587).
+fn default_submission_tls(address: &str) -> TlsMode {
+    match address.rsplit_once(':').map(|(_, port)| port) {
+        Some("465") => TlsMode::Implicit,
+        _ => TlsMode::Starttls,
+    }
 }
 
 /// A family of servers the user may type in, e.g. `*.example.org:993`.
@@ -108,6 +139,10 @@ pub struct PatternConfig {
     /// Networks a matching name may resolve into despite being private, loopback, etc.
     #[serde(default)]
     pub allow_networks: Vec<IpNet>,
+    /// How TLS is done when a matching server is used for sending
+    /// (`service=submission`); unset, matching servers only serve IMAP.
+    #[serde(default)]
+    pub submission_tls: Option<TlsMode>,
 }
 
 fn default_true() -> bool {
