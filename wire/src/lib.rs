@@ -4,13 +4,16 @@
 //! - [`starttls`]: the plaintext half of STARTTLS (IMAP and SMTP) as a sans-IO state machine
 //!   (bytes in, bytes out), which the bridge drives over tokio and the page over
 //!   its WebSocket transport: one implementation, tested natively here.
+//! - [`sasl`]: the SASL mechanisms' client messages, which the page's IMAP and
+//!   SMTP engines both send.
 //! - [`printable`]: peer-controlled text made safe for errors and logs.
 //!
-//! No I/O, no runtime, no dependencies beyond `thiserror`: it builds for
+//! No I/O, no runtime, no dependencies beyond `thiserror` and `base64`: it builds for
 //! `wasm32-unknown-unknown` and natively alike.
 #![forbid(unsafe_code)]
 
 pub mod close;
+pub mod sasl;
 pub mod starttls;
 
 /// Peer-controlled bytes as text for an error or a log line: printable ASCII

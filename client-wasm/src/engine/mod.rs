@@ -18,7 +18,7 @@ mod capabilities;
 mod command;
 mod compress;
 mod event;
-pub mod sasl;
+pub use webmail_wire::sasl;
 
 use std::collections::VecDeque;
 

@@ -1,4 +1,5 @@
-//! SASL mechanisms for AUTHENTICATE: PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER.
+//! SASL mechanisms for IMAP AUTHENTICATE and SMTP AUTH: PLAIN, LOGIN, XOAUTH2
+//! and OAUTHBEARER, the client messages only (each engine frames them).
 
 use std::fmt;
 
@@ -87,8 +88,10 @@ impl Mechanism {
     }
 
     /// The client's message for step `step` (0-based), base64-encoded. After the
-    /// mechanism's own messages, a challenge means failure details (XOAUTH2 sends
-    /// JSON): the answer is an empty line, and the server then fails the command.
+    /// mechanism's own messages, a challenge means failure details (both OAuth
+    /// mechanisms send JSON): the answer is the dummy `%x01` for OAUTHBEARER
+    /// (RFC 7628 section 3.2.3) and an empty line for the others, and the server
+    /// then fails the command.
     pub fn respond(&self, step: usize) -> String {
         let raw: Vec<u8> = match (self, step) {
             (Self::Plain { user, password }, 0) => format!("\0{user}\0{}", password.expose()).into_bytes(),
@@ -103,6 +106,7 @@ impl Mechanism {
                 token.expose()
             )
             .into_bytes(),
+            (Self::OAuthBearer { .. }, _) => vec![0x01],
             _ => return String::new(),
         };
         STANDARD.encode(raw)
@@ -143,5 +147,6 @@ mod tests {
         };
         let decoded = STANDARD.decode(bearer.respond(0)).unwrap();
         assert_eq!(decoded, b"n,a=a=3Db=2Cc,\x01auth=Bearer t\x01\x01");
+        assert_eq!(bearer.respond(1), "AQ==", "the dummy reply to a failure's JSON");
     }
 }
