@@ -70,14 +70,7 @@ fn unix_seconds(iso: &str) -> Option<i64> {
     let number = |at: usize, digits: usize| iso.get(at..at + digits)?.parse::<i64>().ok();
     let (year, month, day) = (number(0, 4)?, number(5, 2)?, number(8, 2)?);
     let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
-    // Days since 1970-01-01 of a proleptic Gregorian date, with years starting
-    // in March so the leap day comes last (the "days from civil" algorithm).
-    let year_from_march = if month <= 2 { year - 1 } else { year };
-    let era = year_from_march.div_euclid(400);
-    let year_of_era = year_from_march - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
+    let days = webmail_wire::calendar::days_from_civil(year, month, day);
     Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
 }
 

@@ -4,6 +4,7 @@
 //! - [`starttls`]: the plaintext half of STARTTLS (IMAP and SMTP) as a sans-IO state machine
 //!   (bytes in, bytes out), which the bridge drives over tokio and the page over
 //!   its WebSocket transport: one implementation, tested natively here.
+//! - [`calendar`]: dates as days since 1970, both ways, for every date mail carries.
 //! - [`sasl`]: the SASL mechanisms' client messages, which the page's IMAP and
 //!   SMTP engines both send.
 //! - [`printable`]: peer-controlled text made safe for errors and logs.
@@ -12,6 +13,7 @@
 //! `wasm32-unknown-unknown` and natively alike.
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod close;
 pub mod sasl;
 pub mod starttls;
