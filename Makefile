@@ -33,6 +33,7 @@ lint:
 	@# The browser bindings only compile for wasm32; lint them where rustup has that target.
 	@if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then \
 	  cargo clippy -p client-wasm --features bench --target wasm32-unknown-unknown --quiet -- -D warnings; \
+	  cargo clippy -p page-socket -p client-compose --target wasm32-unknown-unknown --quiet -- -D warnings; \
 	  CC_wasm32_unknown_unknown="$$(sed -n 's/^CC_wasm32_unknown_unknown=//p' .cache/wasm-toolchain.env 2>/dev/null)" \
 	    cargo clippy -p client-tls --target wasm32-unknown-unknown --quiet -- -D warnings; \
 	fi

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use webmail_wire::starttls::{Progress, StartTls, StartTlsError};
+use webmail_wire::starttls::{Dialogue, Progress, StartTls, StartTlsError};
 
 use crate::upstream::Service;
 
@@ -27,11 +27,10 @@ const READ_BYTES: usize = 1024;
 /// Reads the greeting and performs the plaintext half of STARTTLS for `service`
 /// on `stream`. Returns the greeting to give to the page after the handshake.
 pub(crate) async fn negotiate(stream: &mut TcpStream, service: Service) -> Result<Vec<u8>, StartTlsError> {
-    let exchange = match service {
-        Service::Imap => StartTls::imap(TAG),
-        Service::Submission => StartTls::smtp(&address_literal(stream.local_addr().ok())),
-    };
-    run(stream, exchange).await
+    match service {
+        Service::Imap => run(stream, StartTls::imap(TAG)).await,
+        Service::Submission => run(stream, StartTls::smtp(&address_literal(stream.local_addr().ok()))).await,
+    }
 }
 
 /// The bridge's side of the connection as an EHLO argument (RFC 5321 4.1.3):
@@ -48,9 +47,10 @@ fn address_literal(local: Option<SocketAddr>) -> String {
 }
 
 /// Drives `exchange` over `stream` until the server's go-ahead.
-async fn run<S>(stream: &mut S, mut exchange: StartTls) -> Result<Vec<u8>, StartTlsError>
+async fn run<S, D>(stream: &mut S, mut exchange: StartTls<D>) -> Result<Vec<u8>, StartTlsError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
+    D: Dialogue,
 {
     let mut buffer = [0u8; READ_BYTES];
     loop {

@@ -13,8 +13,12 @@
 //! fingerprint (a self-signed or private-CA server, the way Thunderbird offers a
 //! certificate exception). The certificate the server presented is kept even when
 //! it fails verification, so the page can show its subject, issuer and fingerprint.
+//!
+//! For STARTTLS upstreams the session also runs the plaintext before the
+//! handshake ([`prelude`]), for IMAP and SMTP submission alike.
 
 pub mod certificate;
+pub mod prelude;
 mod session;
 mod verify;
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,9 @@ use js_sys::{Array, Error, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::certificate::{self, CertificateInfo};
+use crate::prelude::{self, Prelude};
 use crate::session::{Session, TlsError, Trust};
+use webmail_wire::starttls::Progress;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -29,14 +31,19 @@ export interface CertificateInfo {
   names: string[];
 }
 
-/** Codes of the `code` property of TLS errors. */
-export type TlsErrorCode = "CERT_UNTRUSTED" | "CERT_EXPIRED" | "CERT_NAME" | "CERT_INVALID" | "TLS_CONFIG" | "TLS_PROTOCOL";
+/** Codes of the `code` property of TLS errors (the last three from the STARTTLS exchange). */
+export type TlsErrorCode = "CERT_UNTRUSTED" | "CERT_EXPIRED" | "CERT_NAME" | "CERT_INVALID" | "TLS_CONFIG" | "TLS_PROTOCOL"
+  | "STARTTLS_REFUSED" | "PROTOCOL_ERROR" | "CONNECTION_LOST";
 "#;
 
 /// A TLS client session over in-memory buffers.
 #[wasm_bindgen]
 pub struct TlsSession {
     session: Session,
+    /// The plaintext STARTTLS exchange, while it runs.
+    prelude: Option<Prelude>,
+    /// The server's greeting, kept for the protocol engine once TLS is up.
+    greeting: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -49,19 +56,57 @@ impl TlsSession {
     ) -> Result<TlsSession, JsValue> {
         let trust = read_trust(&trust)?;
         Session::new(&server_name, &trust)
-            .map(|session| TlsSession { session })
+            .map(|session| TlsSession {
+                session,
+                prelude: None,
+                greeting: Vec::new(),
+            })
             .map_err(|error| js_error(&error))
+    }
+
+    /// Runs STARTTLS in plaintext before the handshake: `"imap"` or `"smtp"`
+    /// (the `end-to-end-starttls` upstreams). Call before the first `receive`.
+    #[wasm_bindgen(js_name = startTls)]
+    pub fn start_tls(&mut self, protocol: &str) -> Result<(), JsValue> {
+        let prelude = Prelude::new(protocol).ok_or_else(|| {
+            coded_error(
+                &format!("`{protocol}` has no STARTTLS here (imap or smtp)"),
+                "TLS_CONFIG",
+            )
+        })?;
+        self.prelude = Some(prelude);
+        Ok(())
+    }
+
+    /// The server's greeting from before STARTTLS (once the exchange is over;
+    /// empty for implicit TLS): the protocol engine reads it first.
+    #[wasm_bindgen(js_name = takeGreeting)]
+    pub fn take_greeting(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.greeting)
     }
 
     /// Takes bytes from the server, returns the plaintext they carried.
     pub fn receive(&mut self, ciphertext: &[u8]) -> Result<Vec<u8>, JsValue> {
+        if let Some(exchange) = &mut self.prelude {
+            let progress = exchange
+                .handle_input(ciphertext)
+                .map_err(|error| coded_error(&error.to_string(), prelude::error_code(&error)))?;
+            if let Progress::Done { greeting } = progress {
+                self.greeting = greeting;
+                self.prelude = None;
+            }
+            return Ok(Vec::new());
+        }
         self.session.receive(ciphertext).map_err(|error| js_error(&error))
     }
 
     /// Bytes to send to the server now (possibly none).
     #[wasm_bindgen(js_name = takeOutgoing)]
     pub fn take_outgoing(&mut self) -> Vec<u8> {
-        self.session.take_outgoing()
+        match &mut self.prelude {
+            Some(exchange) => exchange.take_outgoing(),
+            None => self.session.take_outgoing(),
+        }
     }
 
     /// Encrypts plaintext for the server; collect it with `takeOutgoing`.
@@ -128,8 +173,13 @@ fn read_trust(value: &JsValue) -> Result<Trust, JsValue> {
 }
 
 fn js_error(error: &TlsError) -> JsValue {
-    let object = Error::new(&error.message);
-    let _ = Reflect::set(&object, &"code".into(), &error.kind.code().into());
+    coded_error(&error.message, error.kind.code())
+}
+
+/// An `Error` with a `code`.
+fn coded_error(message: &str, code: &str) -> JsValue {
+    let object = Error::new(message);
+    let _ = Reflect::set(&object, &"code".into(), &code.into());
     object.into()
 }
 

@@ -10,11 +10,17 @@ use crate::engine::{CommandError, ConnectionError};
 /// `error.code`, [`ClientError::message`] its `message`; tests match
 /// [`ClientError::kind`] and [`ClientError::cause`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientError {
+pub struct ClientError(
+    // One pointer: every `Result` of the API carries this type, and moving a
+    // small one is less code in the browser module (decision 0002).
+    Box<Repr>,
+);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Repr {
     kind: ErrorKind,
     message: String,
-    // Boxed: most errors have none, and every `Result` carries this type.
-    cause: Option<Box<Cause>>,
+    cause: Option<Cause>,
 }
 
 /// The kinds of failure a caller handles differently.
@@ -73,11 +79,11 @@ impl ErrorKind {
 impl ClientError {
     /// An error of `kind` explained by `message`, with no engine cause.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Repr {
             kind,
             message: message.into(),
             cause: None,
-        }
+        }))
     }
 
     /// An `INVALID_ARGUMENT` error.
@@ -91,28 +97,28 @@ impl ClientError {
     }
 
     fn caused_by(mut self, cause: Cause) -> Self {
-        self.cause = Some(Box::new(cause));
+        self.0.cause = Some(cause);
         self
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The stable code of [`ClientError::kind`].
     pub fn code(&self) -> &'static str {
-        self.kind.code()
+        self.0.kind.code()
     }
 
     /// The message: the server's text where there is one.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The engine's typed account, when the failure came from the engine.
     pub fn cause(&self) -> Option<&Cause> {
-        self.cause.as_deref()
+        self.0.cause.as_ref()
     }
 
     /// Maps a failed command; `mailbox` names the mailbox the command was about,
@@ -136,7 +142,8 @@ impl ClientError {
             ),
             CommandError::Aborted(aborted) => {
                 let from_connection = Self::from_connection(aborted);
-                (from_connection.kind, from_connection.message)
+                let repr = *from_connection.0;
+                (repr.kind, repr.message)
             }
             CommandError::Unsupported(capability) => {
                 (ErrorKind::Server, format!("the server does not support {capability}"))
@@ -167,7 +174,7 @@ impl ClientError {
     pub(crate) fn may_be_missing_mailbox<'a>(&self, mailbox: Option<&'a str>) -> Option<&'a str> {
         match (self.cause(), mailbox) {
             (Some(Cause::Command(CommandError::No(status))), Some(name))
-                if self.kind == ErrorKind::Server && status.code.is_none() && !name.contains(['*', '%']) =>
+                if self.0.kind == ErrorKind::Server && status.code.is_none() && !name.contains(['*', '%']) =>
             {
                 Some(name)
             }
@@ -176,12 +183,10 @@ impl ClientError {
     }
 
     /// This error, now known to be about a mailbox that does not exist.
-    pub(crate) fn into_missing_mailbox(self, mailbox: &str) -> Self {
-        Self {
-            kind: ErrorKind::NoSuchMailbox,
-            message: format!("{mailbox}: {}", self.message),
-            cause: self.cause,
-        }
+    pub(crate) fn into_missing_mailbox(mut self, mailbox: &str) -> Self {
+        self.0.kind = ErrorKind::NoSuchMailbox;
+        self.0.message = format!("{mailbox}: {}", self.0.message);
+        self
     }
 }
 

@@ -4,17 +4,17 @@
 //! The TLS itself lives in a second wasm module (`client_tls.js`, rustls), which
 //! the page loads only when it needs it and hands over as a session factory:
 //! `endToEnd: { createSession: () => new TlsSession(serverName, trust) }`. The
-//! engine does not know TLS runs here: for the STARTTLS variant this layer reads
-//! the greeting, sends STARTTLS and runs the handshake before the engine sees a
-//! byte, like the bridge does for its own STARTTLS upstreams, and hands the
-//! engine the greeting stripped of its pre-TLS capabilities (which anyone on the
-//! path could have forged).
+//! engine does not know TLS runs here: for the STARTTLS variant the session
+//! runs the plaintext exchange too (`TlsSession.startTls("imap")`, the same
+//! exchange the bridge runs for its own STARTTLS upstreams, kept in the TLS
+//! module so this one carries none of it), then the handshake, before the
+//! engine sees a byte; the engine gets the greeting stripped of its pre-TLS
+//! capabilities (which anyone on the path could have forged).
 
 use crate::client::ErrorKind;
 use futures_util::future::{Either, select};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
-use webmail_wire::starttls::{Progress, StartTls, StartTlsError};
 
 use super::runtime::BrowserRuntime;
 use super::transport::WebSocketConnector;
@@ -22,8 +22,6 @@ use crate::client::{ClientError, Connector, LocalFuture, Runtime, Transport};
 
 /// How long the STARTTLS exchange and the handshake may take together.
 const HANDSHAKE_TIMEOUT_MS: u64 = 15_000;
-/// The tag of this layer's own STARTTLS command.
-const STARTTLS_TAG: &str = "tls0";
 
 #[wasm_bindgen]
 extern "C" {
@@ -41,6 +39,12 @@ extern "C" {
 
     #[wasm_bindgen(method, getter, js_name = handshakeDone)]
     fn handshake_done(this: &TlsSessionLike) -> bool;
+
+    #[wasm_bindgen(method, catch, js_name = startTls)]
+    fn start_tls(this: &TlsSessionLike, protocol: &str) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, js_name = takeGreeting)]
+    fn take_greeting(this: &TlsSessionLike) -> Vec<u8>;
 }
 
 /// Opens WebSockets and runs TLS from the page through each.
@@ -57,21 +61,19 @@ impl Connector for PageTlsConnector {
         Box::pin(async move {
             let mut socket = self.socket.connect().await?;
             let secured = Box::pin(async {
-                let greeting = if self.starttls {
-                    starttls(socket.as_mut()).await?
-                } else {
-                    Vec::new()
-                };
                 let session: TlsSessionLike = self
                     .create_session
                     .call0(&JsValue::NULL)
                     .map_err(tls_error)?
                     .unchecked_into();
+                if self.starttls {
+                    session.start_tls("imap").map_err(tls_error)?;
+                }
                 let early = handshake(socket.as_mut(), &session).await?;
-                Ok::<_, ClientError>((session, [greeting, early].concat()))
+                Ok::<_, ClientError>((session.take_greeting(), session, early))
             });
             // A server that never answers must not leave connect() pending forever.
-            let (session, pending) = match select(secured, BrowserRuntime.sleep(HANDSHAKE_TIMEOUT_MS)).await {
+            let (greeting, session, early) = match select(secured, BrowserRuntime.sleep(HANDSHAKE_TIMEOUT_MS)).await {
                 Either::Left((secured, _)) => secured?,
                 Either::Right(_) => {
                     return Err(ClientError::new(
@@ -86,7 +88,7 @@ impl Connector for PageTlsConnector {
             let transport: Box<dyn Transport> = Box::new(PageTls {
                 socket,
                 session,
-                pending,
+                pending: [greeting, early].concat(),
             });
             Ok(transport)
         })
@@ -139,7 +141,8 @@ impl Transport for PageTls {
     }
 }
 
-/// Runs the handshake; returns plaintext that arrived with its last flight.
+/// Runs the STARTTLS exchange, if any, and the handshake; returns plaintext
+/// that arrived with the handshake's last flight.
 async fn handshake(socket: &mut dyn Transport, session: &TlsSessionLike) -> Result<Vec<u8>, ClientError> {
     let mut early = Vec::new();
     loop {
@@ -160,44 +163,19 @@ async fn handshake(socket: &mut dyn Transport, session: &TlsSessionLike) -> Resu
     }
 }
 
-/// Runs the plaintext half of STARTTLS (`webmail_wire::starttls`, the same
-/// exchange the bridge runs for its own STARTTLS upstreams); returns the greeting
-/// for the engine without its pre-TLS capabilities.
-async fn starttls(socket: &mut dyn Transport) -> Result<Vec<u8>, ClientError> {
-    let mut exchange = StartTls::imap(STARTTLS_TAG);
-    loop {
-        let bytes = socket
-            .recv()
-            .await?
-            .ok_or_else(|| starttls_error(StartTlsError::Closed))?;
-        let progress = exchange.handle_input(&bytes).map_err(starttls_error)?;
-        let outgoing = exchange.take_outgoing();
-        if !outgoing.is_empty() {
-            socket.send(outgoing).await?;
-        }
-        if let Progress::Done { greeting } = progress {
-            return Ok(greeting);
-        }
-    }
-}
-
-/// A failed STARTTLS as the API's error: a server that will not upgrade (or an
-/// attempt to tamper with the upgrade) is a TLS failure.
-fn starttls_error(error: StartTlsError) -> ClientError {
-    match error {
-        StartTlsError::Closed => ClientError::connection_lost(error.to_string()),
-        StartTlsError::LongLine | StartTlsError::NoAnswer | StartTlsError::Unexpected(_) => {
-            ClientError::new(ErrorKind::Protocol, error.to_string())
-        }
-        _ => ClientError::new(ErrorKind::TlsFailed, error.to_string()),
-    }
-}
-
-/// A `TlsSession` error (with its `message`) as the API's TLS_FAILED.
+/// A `TlsSession` error as the API's: TLS_FAILED (a certificate, a refused
+/// STARTTLS), or what its STARTTLS exchange found (PROTOCOL_ERROR, CONNECTION_LOST).
 fn tls_error(error: JsValue) -> ClientError {
-    let message = Reflect::get(&error, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|message| message.as_string())
-        .unwrap_or_else(|| "TLS in the page failed".into());
-    ClientError::new(ErrorKind::TlsFailed, message)
+    let text = |name: &str| {
+        Reflect::get(&error, &JsValue::from_str(name))
+            .ok()
+            .and_then(|value| value.as_string())
+    };
+    let message = text("message").unwrap_or_else(|| "TLS in the page failed".into());
+    let kind = match text("code").as_deref() {
+        Some("PROTOCOL_ERROR") => ErrorKind::Protocol,
+        Some("CONNECTION_LOST") => ErrorKind::ConnectionLost,
+        _ => ErrorKind::TlsFailed,
+    };
+    ClientError::new(kind, message)
 }

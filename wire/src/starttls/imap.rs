@@ -17,7 +17,7 @@ enum State {
 
 /// The client side of IMAP STARTTLS, from the greeting to the answer.
 #[derive(Debug)]
-pub(super) struct ImapDialogue {
+pub struct ImapDialogue {
     tag: Vec<u8>,
     state: State,
 }
@@ -29,9 +29,10 @@ impl ImapDialogue {
             state: State::Greeting,
         }
     }
+}
 
-    /// One complete line; `Some(greeting)` once STARTTLS is accepted.
-    pub(super) fn take_line(&mut self, line: &[u8], outgoing: &mut Vec<u8>) -> Result<Option<Vec<u8>>, StartTlsError> {
+impl super::Dialogue for ImapDialogue {
+    fn take_line(&mut self, line: &[u8], outgoing: &mut Vec<u8>) -> Result<Option<Vec<u8>>, StartTlsError> {
         match &mut self.state {
             State::Greeting => {
                 if starts_with_ignore_case(line, b"* PREAUTH") {

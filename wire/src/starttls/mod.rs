@@ -13,8 +13,8 @@
 mod imap;
 mod smtp;
 
-use imap::ImapDialogue;
-use smtp::SmtpDialogue;
+pub use imap::ImapDialogue;
+pub use smtp::SmtpDialogue;
 
 /// A greeting or reply line longer than this is not a mail server talking.
 pub const MAX_LINE: usize = 8 * 1024;
@@ -83,34 +83,46 @@ pub enum Progress {
     },
 }
 
-/// The protocol being upgraded.
-#[derive(Debug)]
-enum Dialogue {
-    Imap(ImapDialogue),
-    Smtp(SmtpDialogue),
+/// One protocol's side of the exchange, a line at a time. Sealed: the
+/// protocols are [`ImapDialogue`] and [`SmtpDialogue`].
+pub trait Dialogue: sealed::Sealed {
+    /// One complete line from the server; `Some(greeting)` once STARTTLS is accepted.
+    #[doc(hidden)]
+    fn take_line(&mut self, line: &[u8], outgoing: &mut Vec<u8>) -> Result<Option<Vec<u8>>, StartTlsError>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::ImapDialogue {}
+    impl Sealed for super::SmtpDialogue {}
 }
 
 /// The client side of STARTTLS, from the greeting to the server's go-ahead.
+/// Generic over the protocol, so a program that speaks one carries only its code.
 #[derive(Debug)]
-pub struct StartTls {
-    dialogue: Dialogue,
+pub struct StartTls<D> {
+    dialogue: D,
     input: Vec<u8>,
     outgoing: Vec<u8>,
 }
 
-impl StartTls {
+impl StartTls<ImapDialogue> {
     /// IMAP (RFC 3501 6.2.1): the STARTTLS command carries `tag` (letters and digits).
     pub fn imap(tag: &str) -> Self {
-        Self::with(Dialogue::Imap(ImapDialogue::new(tag)))
+        Self::with(ImapDialogue::new(tag))
     }
+}
 
+impl StartTls<SmtpDialogue> {
     /// SMTP submission (RFC 3207): EHLO names the client as `client_name` (a
     /// domain or an address literal such as `[127.0.0.1]`).
     pub fn smtp(client_name: &str) -> Self {
-        Self::with(Dialogue::Smtp(SmtpDialogue::new(client_name)))
+        Self::with(SmtpDialogue::new(client_name))
     }
+}
 
-    fn with(dialogue: Dialogue) -> Self {
+impl<D: Dialogue> StartTls<D> {
+    fn with(dialogue: D) -> Self {
         Self {
             dialogue,
             input: Vec::new(),
@@ -127,11 +139,7 @@ impl StartTls {
             if line.len() > MAX_LINE {
                 return Err(StartTlsError::LongLine);
             }
-            let done = match &mut self.dialogue {
-                Dialogue::Imap(imap) => imap.take_line(&line, &mut self.outgoing)?,
-                Dialogue::Smtp(smtp) => smtp.take_line(&line, &mut self.outgoing)?,
-            };
-            if let Some(greeting) = done {
+            if let Some(greeting) = self.dialogue.take_line(&line, &mut self.outgoing)? {
                 if !self.input.is_empty() {
                     return Err(StartTlsError::Injection);
                 }
@@ -157,7 +165,11 @@ fn starts_with_ignore_case(line: &[u8], prefix: &[u8]) -> bool {
 
 /// Runs an exchange over `server`'s bytes split at `cut`; returns the result and what was sent.
 #[cfg(test)]
-fn run_split(mut exchange: StartTls, server: &[u8], cut: usize) -> (Result<Progress, StartTlsError>, Vec<u8>) {
+fn run_split<D: Dialogue>(
+    mut exchange: StartTls<D>,
+    server: &[u8],
+    cut: usize,
+) -> (Result<Progress, StartTlsError>, Vec<u8>) {
     let mut sent = Vec::new();
     let mut result = Ok(Progress::NeedMore);
     for part in [&server[..cut], &server[cut..]] {

@@ -19,7 +19,7 @@ enum State {
 
 /// The client side of SMTP STARTTLS, from the greeting to the 220 go-ahead.
 #[derive(Debug)]
-pub(super) struct SmtpDialogue {
+pub struct SmtpDialogue {
     client_name: String,
     state: State,
     /// Lines of the reply being read, so far.
@@ -67,9 +67,10 @@ impl SmtpDialogue {
             greeting: Vec::new(),
         }
     }
+}
 
-    /// One complete line; `Some(greeting)` once STARTTLS is accepted.
-    pub(super) fn take_line(&mut self, line: &[u8], outgoing: &mut Vec<u8>) -> Result<Option<Vec<u8>>, StartTlsError> {
+impl super::Dialogue for SmtpDialogue {
+    fn take_line(&mut self, line: &[u8], outgoing: &mut Vec<u8>) -> Result<Option<Vec<u8>>, StartTlsError> {
         if self.state == State::Finished {
             return Err(StartTlsError::Injection);
         }
