@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the browser packages into web/pkg/ and prints their gzip sizes: client-wasm
-# (the IMAP client, always loaded) and client-tls (TLS in the page, loaded only for
-# end-to-end upstreams).
+# (the IMAP client, always loaded), client-tls (TLS in the page, loaded only for
+# end-to-end upstreams) and client-compose (SMTP and the message builder, loaded on
+# the first "New message").
 #
 # The crates are rlibs for native users; the browser build asks cargo for a cdylib
 # on the command line (docs/decisions/0002-wasm-size.md). Uses the toolchain that
@@ -18,7 +19,7 @@ set -a
 set +a
 
 # Options: --features LIST (client-wasm's, e.g. bench), --out-dir DIR (default web/pkg),
-# --only CRATE (client-wasm or client-tls; default both).
+# --only CRATE (client-wasm, client-tls or client-compose; default all).
 FEATURES=""
 OUT="$ROOT/web/pkg"
 ONLY=""
@@ -66,4 +67,5 @@ package() {
 # The base client, always loaded; the TLS add-on, loaded only for end-to-end upstreams.
 [ -z "$ONLY" ] || [ "$ONLY" = client-wasm ] && package client-wasm "$FEATURES"
 [ -z "$ONLY" ] || [ "$ONLY" = client-tls ] && package client-tls ""
+[ -z "$ONLY" ] || [ "$ONLY" = client-compose ] && package client-compose ""
 exit 0

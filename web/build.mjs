@@ -61,9 +61,12 @@ for (const file of firstLoad) {
 }
 console.log(`build-web: first load ${total} bytes gzip (${(total / 1024).toFixed(1)} KiB), ${totalBr} brotli (${(totalBr / 1024).toFixed(1)} KiB)`);
 
-// Fetched only for end-to-end upstreams (TLS in the page).
-const addOn = ["pkg/client_tls.js", "pkg/client_tls_bg.wasm"].filter((file) => existsSync(path.join(DIST, file)));
-if (addOn.length) {
-  const gz = addOn.reduce((sum, file) => sum + statSync(path.join(DIST, `${file}.gz`)).size, 0);
-  console.log(`build-web: TLS add-on (end-to-end upstreams only) ${gz} bytes gzip (${(gz / 1024).toFixed(1)} KiB)`);
+// Modules fetched when first needed: TLS in the page (end-to-end upstreams) and
+// compose (the first "New message"; its goal is 60 KiB gzip).
+for (const [name, what] of [["client_tls", "TLS add-on (end-to-end upstreams only)"], ["client_compose", "compose module (first New message)"]]) {
+  const addOn = [`pkg/${name}.js`, `pkg/${name}_bg.wasm`].filter((file) => existsSync(path.join(DIST, file)));
+  if (addOn.length) {
+    const gz = addOn.reduce((sum, file) => sum + statSync(path.join(DIST, `${file}.gz`)).size, 0);
+    console.log(`build-web: ${what} ${gz} bytes gzip (${(gz / 1024).toFixed(1)} KiB)`);
+  }
 }

@@ -12,3 +12,5 @@
 
 pub mod message;
 pub mod smtp;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -58,6 +58,7 @@ fn draft() -> Draft {
         in_reply_to: Some("<parent@example.org>".into()),
         references: vec!["<root@example.org>".into(), "<parent@example.org>".into()],
         headers: vec![("Disposition-Notification-To".into(), "alice@example.org".into())],
+        message_id: None,
     }
 }
 
@@ -226,4 +227,26 @@ fn a_plain_text_message_is_one_part() {
         build(&nobody, &STAMP, Version::Transmitted),
         Err(BuildError::NoRecipients)
     );
+}
+
+#[test]
+fn a_given_message_id_is_kept_for_a_retry() {
+    let draft = Draft {
+        message_id: Some("first-attempt@example.org".into()),
+        ..draft()
+    };
+    let other_stamp = Stamp {
+        random: [9; 16],
+        ..STAMP
+    };
+    let built = build(&draft, &other_stamp, Version::Transmitted).unwrap();
+    assert_eq!(built.message_id, "<first-attempt@example.org>");
+    let bad = Draft {
+        message_id: Some("two words@example.org".into()),
+        ..draft
+    };
+    assert!(matches!(
+        build(&bad, &STAMP, Version::Transmitted),
+        Err(BuildError::InvalidMessageId(_))
+    ));
 }

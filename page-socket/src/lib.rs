@@ -7,12 +7,16 @@
 //!   backpressure on the browser's buffer, receive.
 //! - `clock` (browser only): `performance.now()` and `setTimeout`, in windows
 //!   and workers.
+//! - `tls_session` (browser only): the TLS module's `TlsSession` as the IMAP
+//!   and compose modules call it for end-to-end upstreams.
 #![forbid(unsafe_code)]
 
 #[cfg(target_arch = "wasm32")]
 pub mod clock;
 #[cfg(target_arch = "wasm32")]
 mod socket;
+#[cfg(target_arch = "wasm32")]
+pub mod tls_session;
 
 #[cfg(target_arch = "wasm32")]
 pub use socket::BridgeSocket;

@@ -115,7 +115,7 @@ impl BridgeSocket {
 
     /// Resolves once the bytes are in the browser's send buffer and that buffer
     /// is below 1 MiB: a 30 MB upload waits for the network, in steps.
-    /// `progress` hears the bytes handed over so far.
+    /// `progress` hears how many of them have left the browser so far.
     pub async fn send(&mut self, bytes: &[u8], mut progress: impl FnMut(usize)) -> Result<(), SocketError> {
         let mut handed = 0;
         for chunk in bytes.chunks(MAX_MESSAGE) {
@@ -126,14 +126,9 @@ impl BridgeSocket {
                 return Err(self.closed_error());
             }
             handed += chunk.len();
-            progress(handed);
+            progress(handed.saturating_sub(self.socket.buffered_amount() as usize));
         }
         Ok(())
-    }
-
-    /// Bytes the browser holds unsent (`bufferedAmount`).
-    pub fn buffered(&self) -> u32 {
-        self.socket.buffered_amount()
     }
 
     /// The next bytes from the server; `None` once the session ended the

@@ -47,8 +47,14 @@ export function startBridge(toml) {
   });
 }
 
-/** The bridge configuration for a harness server, reached with STARTTLS. */
+/**
+ * The bridge configuration for a harness server, reached with STARTTLS, with
+ * its submission server (STARTTLS by the bridge) when the harness runs one.
+ */
 export function upstreamFor(server, name = "local") {
+  const submission = server.submission
+    ? `submission = "localhost:${server.submission.port}"\nsubmission_tls = "starttls"\n`
+    : "";
   return `
 [[upstream]]
 name = "${name}"
@@ -57,5 +63,5 @@ address = "127.0.0.1:${server.imap_port}"
 tls = "starttls"
 ca_file = ${JSON.stringify(server.ca_file)}
 server_name = "localhost"
-`;
+${submission}`;
 }

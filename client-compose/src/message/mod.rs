@@ -62,6 +62,9 @@ pub struct Draft {
     pub references: Vec<String>,
     /// Further header fields, e.g. `("Disposition-Notification-To", ...)`.
     pub headers: Vec<(String, String)>,
+    /// The Message-ID to use, e.g. the one a first attempt to send had, so a
+    /// retry is the same message; made from the [`Stamp`] when absent.
+    pub message_id: Option<String>,
 }
 
 /// What the caller supplies because the page has it and wasm does not: the
@@ -139,7 +142,13 @@ pub fn build(draft: &Draft, stamp: &Stamp, version: Version) -> Result<Built, Bu
     if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
         return Err(BuildError::NoRecipients);
     }
-    let message_id = message_id(&draft.from.address, stamp);
+    let message_id = match &draft.message_id {
+        Some(given) => {
+            let field = headers::ids("Message-ID", std::slice::from_ref(given))?;
+            field["Message-ID: ".len()..].trim_end().to_owned()
+        }
+        None => message_id(&draft.from.address, stamp),
+    };
     let mut out = String::new();
     out.push_str(&format!(
         "Date: {}\r\n",

@@ -13,7 +13,8 @@
 
 use crate::client::ErrorKind;
 use futures_util::future::{Either, select};
-use js_sys::{Function, Reflect};
+use js_sys::Function;
+use page_socket::tls_session::{TlsSessionLike, error_parts};
 use wasm_bindgen::prelude::*;
 
 use super::runtime::BrowserRuntime;
@@ -22,30 +23,6 @@ use crate::client::{ClientError, Connector, LocalFuture, Runtime, Transport};
 
 /// How long the STARTTLS exchange and the handshake may take together.
 const HANDSHAKE_TIMEOUT_MS: u64 = 15_000;
-
-#[wasm_bindgen]
-extern "C" {
-    /// A TLS client session over in-memory buffers (client-tls's `TlsSession`).
-    pub type TlsSessionLike;
-
-    #[wasm_bindgen(method, catch)]
-    fn receive(this: &TlsSessionLike, ciphertext: &[u8]) -> Result<Vec<u8>, JsValue>;
-
-    #[wasm_bindgen(method, js_name = takeOutgoing)]
-    fn take_outgoing(this: &TlsSessionLike) -> Vec<u8>;
-
-    #[wasm_bindgen(method, catch)]
-    fn send(this: &TlsSessionLike, plaintext: &[u8]) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(method, getter, js_name = handshakeDone)]
-    fn handshake_done(this: &TlsSessionLike) -> bool;
-
-    #[wasm_bindgen(method, catch, js_name = startTls)]
-    fn start_tls(this: &TlsSessionLike, protocol: &str) -> Result<(), JsValue>;
-
-    #[wasm_bindgen(method, js_name = takeGreeting)]
-    fn take_greeting(this: &TlsSessionLike) -> Vec<u8>;
-}
 
 /// Opens WebSockets and runs TLS from the page through each.
 pub(crate) struct PageTlsConnector {
@@ -166,13 +143,8 @@ async fn handshake(socket: &mut dyn Transport, session: &TlsSessionLike) -> Resu
 /// A `TlsSession` error as the API's: TLS_FAILED (a certificate, a refused
 /// STARTTLS), or what its STARTTLS exchange found (PROTOCOL_ERROR, CONNECTION_LOST).
 fn tls_error(error: JsValue) -> ClientError {
-    let text = |name: &str| {
-        Reflect::get(&error, &JsValue::from_str(name))
-            .ok()
-            .and_then(|value| value.as_string())
-    };
-    let message = text("message").unwrap_or_else(|| "TLS in the page failed".into());
-    let kind = match text("code").as_deref() {
+    let (code, message) = error_parts(&error);
+    let kind = match code.as_deref() {
         Some("PROTOCOL_ERROR") => ErrorKind::Protocol,
         Some("CONNECTION_LOST") => ErrorKind::ConnectionLost,
         _ => ErrorKind::TlsFailed,

@@ -38,6 +38,9 @@ enum Command {
         /// Serve a certificate (from the harness CA) that expired in 2020.
         #[arg(long)]
         expired_certificate: bool,
+        /// Also run a submission server that delivers to the accounts (its ports are in the JSON).
+        #[arg(long)]
+        submission: bool,
     },
     /// Write a corpus as Maildir into DIR, for inspection or for another server.
     Corpus {
@@ -184,6 +187,7 @@ fn run(cli: Cli) -> Result<(), String> {
             extra_config,
             manifest,
             expired_certificate,
+            submission,
         } => {
             if let Some(path) = &manifest {
                 write_manifest(&corpus.corpus(), path)?;
@@ -202,6 +206,9 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             if expired_certificate {
                 builder = builder.certificate_validity(webmail_testkit::pki::Validity::EXPIRED);
+            }
+            if submission {
+                builder = builder.submission();
             }
             let dovecot = builder.start().map_err(|error| error.to_string())?;
             let json = serde_json::to_string(dovecot.info()).map_err(|error| error.to_string())?;

@@ -27,9 +27,12 @@ class Relay:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        # One LMTP transaction per recipient: LMTP answers DATA once per
+        # recipient, which smtplib's sendmail does not read.
         try:
             with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
-                lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, envelope.original_content)
+                for recipient in envelope.rcpt_tos:
+                    lmtp.sendmail(envelope.mail_from, [recipient], envelope.original_content)
         except smtplib.SMTPException as error:
             return "451 4.3.0 delivery failed: %s" % error
         return "250 2.0.0 delivered"

@@ -1,0 +1,158 @@
+// The compose module in headless Chromium, through the real bridge, to the real
+// submission server (Dovecot's, delivering to the harness's accounts): a message
+// with a UTF-8 subject, a Bcc and a 5 MB attachment arrives byte-identical, the
+// Bcc only in the envelope; refusals come back per recipient, and a message over
+// the server's limit is refused before it is uploaded.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startDovecot } from "./harness.mjs";
+import { startBridge, upstreamFor } from "./bridge.mjs";
+import { launchBrowser } from "./browser.mjs";
+import { assemble } from "./api-scenario.mjs";
+
+function environment() {
+  return assemble(async (onClose) => {
+    const server = await startDovecot({ submission: true });
+    onClose(() => server.stop());
+    const bridge = await startBridge(upstreamFor(server));
+    onClose(() => bridge.stop());
+    const browser = await launchBrowser();
+    onClose(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(bridge.url);
+    await page.evaluate(async (wsUrl) => {
+      const compose = await import("/pkg/client_compose.js");
+      await compose.default();
+      const imap = await import("/pkg/client_wasm.js");
+      await imap.default();
+      window.compose = compose;
+      window.ImapClient = imap.ImapClient;
+      window.wsUrl = wsUrl;
+      window.attempt = async (action) => {
+        try {
+          return { value: await action() };
+        } catch (error) {
+          return { error: { code: error.code, message: error.message, rejected: error.rejected ?? null } };
+        }
+      };
+      window.sha256 = async (bytes) =>
+        Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+      window.randomBytes = (size) => {
+        const data = new Uint8Array(size);
+        for (let at = 0; at < size; at += 65536) crypto.getRandomValues(data.subarray(at, Math.min(size, at + 65536)));
+        return data;
+      };
+    }, bridge.wsUrl);
+    return { server, bridge, page };
+  });
+}
+
+/** Bytes the bridge has relayed from pages to servers. */
+async function toUpstream(bridge) {
+  const text = await (await fetch(`${bridge.origin}/metrics`)).text();
+  return Number(/bridge_bytes_total\{direction="to_upstream"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+test("a message with a Bcc and a 5 MB attachment arrives whole, and the Bcc stays in the envelope", async () => {
+  const env = await environment();
+  try {
+    const sent = await env.page.evaluate(async () => {
+      const smtp = await window.compose.SmtpClient.connect({ url: window.wsUrl, upstream: "local" });
+      const capabilities = smtp.capabilities;
+      await smtp.login("alice", "wonderland");
+      const data = window.randomBytes(5 * 1024 * 1024);
+      const progress = [];
+      const result = await smtp.send(
+        {
+          from: { name: "Alice Ärger", address: "alice@mail.test" },
+          to: [{ name: "Bob", address: "bob@mail.test" }, "nobody@mail.test"],
+          bcc: ["alice@mail.test"],
+          subject: "Grüße — the quarterly figures",
+          text: "Hello Bob,\n.a line that starts with a dot\nthe figures are attached.\n-- \nAlice",
+          attachments: [{ filename: "Übersicht Q3.bin", contentType: "application/octet-stream", data }],
+        },
+        { onProgress: (sent, total) => progress.push([sent, total]) },
+      );
+      await smtp.close();
+      return { capabilities, result, progress, digest: await window.sha256(data) };
+    });
+    assert.equal(sent.capabilities.maxSize, env.server.submission.max_bytes);
+    assert.ok(sent.capabilities.pipelining && sent.capabilities.chunking);
+    assert.deepEqual(sent.result.accepted, ["bob@mail.test", "alice@mail.test"]);
+    assert.equal(sent.result.rejected.length, 1);
+    assert.equal(sent.result.rejected[0].address, "nobody@mail.test");
+    assert.equal(sent.result.rejected[0].code, 550);
+    assert.match(sent.result.messageId, /^<[0-9a-f]{32}@mail\.test>$/);
+    assert.ok(sent.progress.length > 10, "progress reported along the upload");
+    const sentBytes = sent.progress.map(([sentSoFar]) => sentSoFar);
+    assert.deepEqual(sentBytes, [...sentBytes].sort((a, b) => a - b), "progress never goes back");
+    assert.deepEqual(sent.progress.at(-1), [sent.result.size, sent.result.size]);
+
+    const received = await env.page.evaluate(async (messageId) => {
+      const read = async (user, password) => {
+        const client = await window.ImapClient.connect({ url: window.wsUrl, upstream: "local" });
+        await client.login(user, password);
+        await client.select("INBOX");
+        const uids = await client.searchRaw(`HEADER Message-ID "${messageId}"`);
+        const uid = uids.at(-1);
+        const message = await client.fetchMessage(uid);
+        const raw = new TextDecoder().decode(await client.fetchRaw(uid));
+        const attachment = message.attachments[0];
+        const bytes = await client.fetchPart(uid, attachment.partId);
+        await client.logout();
+        return { subject: message.subject, bcc: message.bcc, text: message.text, filename: attachment.filename, digest: await window.sha256(bytes), raw };
+      };
+      return { bob: await read("bob", "builder"), alice: await read("alice", "wonderland") };
+    }, sent.result.messageId);
+    for (const [who, copy] of Object.entries(received)) {
+      assert.equal(copy.subject, "Grüße — the quarterly figures", who);
+      assert.equal(copy.filename, "Übersicht Q3.bin", who);
+      assert.equal(copy.digest, sent.digest, `${who}: the attachment arrived byte-identical`);
+      assert.doesNotMatch(copy.raw, /^Bcc:/im, `${who}: no Bcc header in what was sent`);
+      assert.deepEqual(copy.bcc, [], who);
+      assert.match(copy.text, /\.a line that starts with a dot/, who);
+    }
+  } finally {
+    await env.close();
+  }
+});
+
+test("a message over the server's limit is refused before it is uploaded, and refusals name the recipient", async () => {
+  const env = await environment();
+  try {
+    const before = await toUpstream(env.bridge);
+    const outcome = await env.page.evaluate(async (limit) => {
+      const smtp = await window.compose.SmtpClient.connect({ url: window.wsUrl, upstream: "local" });
+      const wrongPassword = await window.attempt(() => smtp.login("alice", "not her password"));
+      await smtp.login("alice", "wonderland");
+      const tooLarge = await window.attempt(() =>
+        smtp.send({
+          from: "alice@mail.test",
+          to: ["bob@mail.test"],
+          subject: "too large",
+          attachments: [{ filename: "big.bin", data: new Uint8Array(limit) }],
+        }),
+      );
+      const nobody = await window.attempt(() => smtp.send({ from: "alice@mail.test", to: ["nobody@mail.test"], subject: "x", text: "x" }));
+      const injection = await window.attempt(() =>
+        smtp.send({ from: "alice@mail.test", to: ["bob@mail.test"], subject: "hi\r\nBcc: eve@mail.test", text: "x" }),
+      );
+      const raw = await window.attempt(() =>
+        smtp.send({ raw: new TextEncoder().encode("Subject: raw\r\n\r\nbody\r\n"), from: "alice@mail.test", to: ["bob@mail.test"] }),
+      );
+      await smtp.close();
+      return { wrongPassword, tooLarge, nobody, injection, raw };
+    }, env.server.submission.max_bytes);
+    assert.equal(outcome.wrongPassword.error.code, "AUTH_FAILED");
+    assert.equal(outcome.tooLarge.error.code, "MESSAGE_TOO_LARGE");
+    assert.ok((await toUpstream(env.bridge)) - before < 64 * 1024, "the large message never left the page");
+    assert.equal(outcome.nobody.error.code, "NO_RECIPIENTS");
+    assert.equal(outcome.nobody.error.rejected[0].address, "nobody@mail.test");
+    assert.equal(outcome.injection.error.code, "INVALID_ARGUMENT");
+    assert.equal(outcome.raw.value.messageId, null);
+    assert.deepEqual(outcome.raw.value.accepted, ["bob@mail.test"]);
+    assert.deepEqual(env.page.consoleErrors, []);
+  } finally {
+    await env.close();
+  }
+});
