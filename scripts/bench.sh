@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark harnesses and prints their tables (for the README).
 #
-#   scripts/bench.sh [parser|bridge|ui|tls|all]  default: all
+#   scripts/bench.sh [parser|bridge|ui|tls|send|all]  default: all
 #
 # Benchmarks print figures and ratios against peers measured in the same run;
 # they are never timed assertions. Environment: BENCH_MESSAGES (default 50000).
@@ -27,6 +27,12 @@ bench_ui() {
   WEBMAIL_BIN_PROFILE=release node tests/bench/ui.mjs --messages "${BENCH_UI_MESSAGES:-100000}"
 }
 
+# Sending from the page through the bridge against smtplib direct; needs `make build`.
+bench_send() {
+  cargo build --release -q -p webmail-bridge -p webmail-testkit
+  WEBMAIL_BIN_PROFILE=release node tests/bench/send.mjs
+}
+
 # TLS in the page against TLS in the bridge, in Chromium; needs `make build`.
 bench_tls() {
   cargo build --release -q -p webmail-bridge -p webmail-testkit
@@ -38,6 +44,7 @@ case "$WHAT" in
   bridge) scripts/bench-bridge.sh ;;
   ui) bench_ui ;;
   tls) bench_tls ;;
+  send) bench_send ;;
   all)
     bench_parser
     echo
@@ -46,6 +53,8 @@ case "$WHAT" in
     bench_ui
     echo
     bench_tls
+    echo
+    bench_send
     ;;
-  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, tls, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, tls, send, all)" >&2; exit 2 ;;
 esac

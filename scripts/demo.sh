@@ -43,7 +43,7 @@ trap stop_demo EXIT
 # it) or a signal (stop_demo's SIGTERM, the terminal's Ctrl-C); either way it
 # stops Dovecot in order, and stop_demo returns only once that is done. The
 # harness's watchdog covers the harness's own death.
-coproc HARNESS { exec "$ROOT/target/debug/testkit" dovecot --messages "$MESSAGES" --seed 2024; }
+coproc HARNESS { exec "$ROOT/target/debug/testkit" dovecot --messages "$MESSAGES" --seed 2024 --submission; }
 if ! read -r -t 120 info <&"${HARNESS[0]}"; then
   echo "demo: the Dovecot harness did not start (see the messages above)" >&2
   exit 1
@@ -52,6 +52,7 @@ field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys
 imap_port="$(field 'd["imap_port"]')"
 imaps_port="$(field 'd["imaps_port"]')"
 ca_file="$(field 'd["ca_file"]')"
+submission_port="$(field 'd["submission"]["port"]')"
 user="$(field 'd["users"][0]["username"]')"
 password="$(field 'd["users"][0]["password"]')"
 
@@ -69,6 +70,10 @@ address = "127.0.0.1:$imap_port"
 tls = "starttls"
 ca_file = "$ca_file"
 server_name = "localhost"
+# Sending: Dovecot's submission service, which delivers to the demo's accounts
+# (alice and bob, at any domain: bob@mail.test reaches bob).
+submission = "localhost:$submission_port"
+submission_tls = "starttls"
 
 # The same mailbox with TLS in the page: the bridge relays only ciphertext.
 [[upstream]]
@@ -85,6 +90,7 @@ cat <<MSG
   Webmail demo:  http://127.0.0.1:$PORT/
   Sign in as:    $user / $password   ($MESSAGES generated messages)
   Servers:       "Demo mailbox" (TLS in the bridge) or "... end-to-end TLS from the page"
+  Sending:       "New message" in "Demo mailbox"; bob@mail.test reaches the second account (bob / builder)
 
   Press Ctrl-C to stop.
 

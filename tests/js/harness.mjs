@@ -26,13 +26,14 @@ const TESTKIT = path.join(ROOT, "target", PROFILE, "testkit");
  *   manifest?: {folder: string, uid: number, kind: string | Record<string, string>, subject: string, fromName: string,
  *   fromAddress: string, flags: string[], date: number, size: number, messageId: string}[], stop: () => Promise<void>}>}
  */
-export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, inboxOnly = false, extraConfig, manifest = false, expiredCertificate = false, submission = false } = {}) {
+export function startDovecot({ messages = 0, seed = 1, largeAttachment = true, inboxOnly = false, extraConfig, manifest = false, expiredCertificate = false, submission = false, submissionMaxBytes } = {}) {
   const args = ["dovecot", "--messages", String(messages), "--seed", String(seed)];
   if (!largeAttachment) args.push("--no-large-attachment");
   if (inboxOnly) args.push("--inbox-only");
   if (extraConfig) args.push("--extra-config", extraConfig);
   if (expiredCertificate) args.push("--expired-certificate");
   if (submission) args.push("--submission");
+  if (submissionMaxBytes) args.push("--submission-max-bytes", String(submissionMaxBytes));
   const scratch = manifest ? mkdtempSync(path.join(tmpdir(), "webmail-manifest-")) : null;
   const manifestFile = scratch ? path.join(scratch, "manifest.json") : null;
   if (manifestFile) args.push("--manifest", manifestFile);

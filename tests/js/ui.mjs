@@ -27,8 +27,9 @@ export async function startWebmail({
   extraToml = "",
   viaProxy = false,
   extraConfig,
+  submission = false,
 } = {}) {
-  const server = await startDovecot({ messages, seed, largeAttachment, inboxOnly, extraConfig, manifest: true });
+  const server = await startDovecot({ messages, seed, largeAttachment, inboxOnly, extraConfig, manifest: true, submission });
   const cleanups = [() => server.stop()];
   const close = async () => {
     for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => {});

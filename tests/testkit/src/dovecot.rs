@@ -28,7 +28,7 @@ const SPECIAL_USE: [(&str, &str); 5] = [
 
 /// The relay between Dovecot's submission service and its LMTP (see the script).
 const LMTP_RELAY: &str = include_str!("relay/lmtp_relay.py");
-/// The largest message the test submission server takes (its EHLO `SIZE`).
+/// The largest message the test submission server takes (its EHLO `SIZE`), unless set.
 const SUBMISSION_MAX_BYTES: u64 = 10 * 1024 * 1024;
 
 /// How long a fresh Dovecot may take to accept logins.
@@ -146,21 +146,26 @@ struct SubmissionPorts {
 }
 
 impl Ports {
+    /// Distinct free ports: every listener is held until all are chosen, so
+    /// the kernel cannot hand the same port out twice.
     fn free(with_submission: bool) -> Result<Self, HarnessError> {
-        let submission = if with_submission {
-            Some(SubmissionPorts {
-                plain: free_port()?,
-                tls: free_port()?,
-                lmtp: free_port()?,
-                relay: free_port()?,
-            })
-        } else {
-            None
-        };
+        let listeners = (0..if with_submission { 6 } else { 2 })
+            .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io_context("cannot find a free port")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ports = listeners
+            .iter()
+            .map(|listener| listener.local_addr().map(|addr| addr.port()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io_context("cannot find a free port"))?;
         Ok(Self {
-            imap: free_port()?,
-            imaps: free_port()?,
-            submission,
+            imap: ports[0],
+            imaps: ports[1],
+            submission: with_submission.then(|| SubmissionPorts {
+                plain: ports[2],
+                tls: ports[3],
+                lmtp: ports[4],
+                relay: ports[5],
+            }),
         })
     }
 }
@@ -172,7 +177,8 @@ pub struct DovecotBuilder {
     corpus: Option<Corpus>,
     extra_config: String,
     certificate_validity: Validity,
-    submission: bool,
+    /// The submission server's size limit, when there is one.
+    submission: Option<u64>,
 }
 
 impl Default for DovecotBuilder {
@@ -182,7 +188,7 @@ impl Default for DovecotBuilder {
             corpus: None,
             extra_config: String::new(),
             certificate_validity: Validity::CURRENT,
-            submission: false,
+            submission: None,
         }
     }
 }
@@ -210,7 +216,13 @@ impl DovecotBuilder {
     /// Adds a submission server (Dovecot's `submission` and `lmtp` services and
     /// a relay between them) that delivers to the harness's accounts.
     pub fn submission(mut self) -> Self {
-        self.submission = true;
+        self.submission = Some(SUBMISSION_MAX_BYTES);
+        self
+    }
+
+    /// Sets the submission server's size limit (its EHLO `SIZE`), adding the server if needed.
+    pub fn submission_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.submission = Some(max_bytes);
         self
     }
 
@@ -245,7 +257,7 @@ impl DovecotBuilder {
         };
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
-            let ports = Ports::free(self.submission)?;
+            let ports = Ports::free(self.submission.is_some())?;
             match layout.launch(&self, ports, folders.clone()) {
                 Ok(dovecot) => return Ok(dovecot),
                 Err(error @ HarnessError::NotReady { .. }) if layout.log_says_address_in_use() => {
@@ -497,7 +509,10 @@ impl Layout {
         ports: Ports,
         folders: Vec<FolderSummary>,
     ) -> Result<Dovecot, HarnessError> {
-        write(&self.config_file, &self.config(ports, &options.extra_config))?;
+        write(
+            &self.config_file,
+            &self.config(ports, options.submission, &options.extra_config),
+        )?;
         write(&self.dir.join("lmtp_relay.py"), LMTP_RELAY)?;
         let _ = fs::remove_file(&self.log_file);
         let (process, watchdog) = self.run(ports, &options.users)?;
@@ -512,7 +527,7 @@ impl Layout {
             submission: ports.submission.map(|submission| SubmissionInfo {
                 port: submission.plain,
                 tls_port: submission.tls,
-                max_bytes: SUBMISSION_MAX_BYTES,
+                max_bytes: options.submission.unwrap_or(SUBMISSION_MAX_BYTES),
             }),
         };
         Ok(Dovecot {
@@ -671,10 +686,13 @@ impl Layout {
             .unwrap_or(false)
     }
 
-    fn config(&self, ports: Ports, extra: &str) -> String {
+    fn config(&self, ports: Ports, max_bytes: Option<u64>, extra: &str) -> String {
         let (imap_port, imaps_port) = (ports.imap, ports.imaps);
         let (protocols, submission) = match ports.submission {
-            Some(submission) => ("imap lmtp submission", submission_config(submission)),
+            Some(submission) => (
+                "imap lmtp submission",
+                submission_config(submission, max_bytes.unwrap_or(SUBMISSION_MAX_BYTES)),
+            ),
             None => ("imap", String::new()),
         };
         let dir = self.dir.display();
@@ -755,7 +773,7 @@ protocol imap {{
 }
 
 /// The submission service and the LMTP it delivers through (via the relay).
-fn submission_config(ports: SubmissionPorts) -> String {
+fn submission_config(ports: SubmissionPorts, max_bytes: u64) -> String {
     format!(
         r#"hostname = mail.test
 # LMTP is given bob@anything; the account is "bob".
@@ -785,7 +803,6 @@ service lmtp {{
         plain = ports.plain,
         tls = ports.tls,
         lmtp = ports.lmtp,
-        max_bytes = SUBMISSION_MAX_BYTES,
     )
 }
 
@@ -824,14 +841,6 @@ fn greets_with(port: u16, prefix: &[u8]) -> bool {
         }
     }
     greeting.starts_with(prefix)
-}
-
-fn free_port() -> Result<u16, HarnessError> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io_context("cannot find a free port"))?;
-    listener
-        .local_addr()
-        .map(|addr| addr.port())
-        .map_err(io_context("cannot find a free port"))
 }
 
 /// Stops Dovecot and every process it started: they share its process group, and

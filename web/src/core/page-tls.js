@@ -2,26 +2,14 @@
 // The TLS module (client_tls.js + its wasm, rustls) is fetched only when such an
 // upstream is used, so the base client stays small for everyone else.
 
-/** @type {Map<string, Promise<any>>} */
-const loading = new Map();
+import { loadAddOn } from "./add-on.js";
 
 /**
  * Loads the TLS module that sits next to the base client's wasm.
  * @param {URL | string} wasmUrl where `client_wasm_bg.wasm` is served
  */
 export function loadTls(wasmUrl) {
-  const js = new URL("client_tls.js", wasmUrl).href;
-  if (!loading.has(js)) {
-    const wasm = new URL("client_tls_bg.wasm", wasmUrl);
-    // Not a literal: the bundler leaves it alone and the browser fetches it on demand.
-    const started = import(/* webpackIgnore: true */ js).then(async (module) => {
-      await module.default({ module_or_path: wasm });
-      return module;
-    });
-    started.catch(() => loading.delete(js));
-    loading.set(js, started);
-  }
-  return /** @type {Promise<any>} */ (loading.get(js));
+  return loadAddOn("client_tls", wasmUrl);
 }
 
 /**

@@ -13,6 +13,7 @@ import { FolderTree } from "./folder-tree.js";
 import { MessageGrid } from "./message-grid.js";
 import { Reader } from "./reader.js";
 import { Toasts } from "./toast.js";
+import { ComposeForm } from "./compose-form.js";
 import { setLayer } from "./dialogs.js";
 import { MailCore } from "../core/mail-core.js";
 import { loadClient } from "../core/session.js";
@@ -24,6 +25,7 @@ import { ListController, SEARCH_FIELDS, SORTS } from "./controllers/list.js";
 import { ReaderController } from "./controllers/reader.js";
 import { ActionsController } from "./controllers/actions.js";
 import { KeyboardController } from "./controllers/keyboard.js";
+import { ComposeController } from "./controllers/compose.js";
 
 /** Narrower than this, one pane shows at a time. */
 const NARROW_PX = 700;
@@ -33,7 +35,8 @@ const NARROW_PX = 700;
  * page's origin), `upstream` (a configured server; hides the server choice),
  * `wasm` (URL of `client_wasm_bg.wasm`; default: next to this script),
  * `manage-title` (put the unread count in the tab title), `refresh-seconds`
- * (how often counts of folders other than the open one are refreshed; default 30).
+ * (how often counts of folders other than the open one are refreshed; default 30),
+ * `undo-seconds` (how long a sent message can be taken back; default 5).
  *
  * Events: `unreadchange` (detail: unread messages in Inbox), `signedin`, `signedout`.
  */
@@ -47,12 +50,15 @@ export class WebmailApp extends HTMLElement {
     this.grid = new MessageGrid();
     this.reader = new Reader();
     this.toasts = new Toasts();
+    this.composeForm = new ComposeForm();
+    /** Who signed in, in memory only: compose signs in to Drafts, Sent and submission with it. @type {{username: string, password: string, upstream?: string, host?: string, port?: number} | null} */
+    this.credentials = null;
     /** Messages whose remote content the reader allowed, by "folder\0uid". */
     this.remoteAllowed = new Set();
     /** Blob URLs of the open message's inline images, revoked when it closes. */
     this.blobUrls = [];
     this.followTimer = undefined;
-    /** The bridge's servers, from /api/upstreams. @type {{name: string, label: string, tls: string, endToEnd?: any}[]} */
+    /** The bridge's servers, from /api/upstreams. @type {{name: string, label: string, tls: string, endToEnd?: any, canSend?: boolean, submission?: {tls: string, endToEnd?: any}}[]} */
     this.servers = [];
     /** TLS in the page for this session's end-to-end upstream, if any. @type {PageTls | undefined} */
     this.pageTls = undefined;
@@ -65,6 +71,7 @@ export class WebmailApp extends HTMLElement {
     this.reading = new ReaderController(this);
     this.actions = new ActionsController(this);
     this.keyboard = new KeyboardController(this);
+    this.composing = new ComposeController(this);
   }
 
   connectedCallback() {
@@ -142,6 +149,12 @@ export class WebmailApp extends HTMLElement {
         h("button", { type: "button", class: "ghost folders-toggle", "aria-label": "Folders", onclick: () => this.setView("folders") }, icon(ICONS.menu)),
         h("span", { class: "brand" }, "Webmail"),
         this.secureBadge,
+        (this.composeButton = h(
+          "button",
+          { type: "button", class: "primary compose-button", onclick: () => this.composing.open("new") },
+          icon(ICONS.compose),
+          h("span", { class: "label" }, "New message"),
+        )),
         h(
           "form",
           { class: "search", role: "search", onsubmit: (event) => this.listPane.searchSubmitted(event) },
@@ -191,7 +204,15 @@ export class WebmailApp extends HTMLElement {
       ),
       this.reader.root,
     );
-    this.shell = h("div", { class: "app", "data-signed-in": "false", "data-view": "list" }, this.signInForm.element, mail, this.toasts.element, this.layer);
+    this.shell = h(
+      "div",
+      { class: "app", "data-signed-in": "false", "data-view": "list" },
+      this.signInForm.element,
+      mail,
+      this.composeForm.element,
+      this.toasts.element,
+      this.layer,
+    );
     shadow.append(this.shell);
     this.listen(shadow);
     new ResizeObserver(() => {
@@ -224,6 +245,12 @@ export class WebmailApp extends HTMLElement {
     shadow.addEventListener("download-part", (event) => this.reading.download(/** @type {CustomEvent} */ (event).detail));
     shadow.addEventListener("view-source", (event) => this.reading.viewSource(/** @type {CustomEvent} */ (event).detail.uid));
     shadow.addEventListener("close-reader", () => this.reading.closeReader());
+    shadow.addEventListener("compose", (event) => this.composing.open(/** @type {CustomEvent} */ (event).detail.kind));
+    shadow.addEventListener("compose-change", (event) => this.composing.changed(/** @type {CustomEvent} */ (event).detail));
+    shadow.addEventListener("compose-send", (event) => this.composing.send(/** @type {CustomEvent} */ (event).detail));
+    shadow.addEventListener("compose-save", (event) => this.composing.save(/** @type {CustomEvent} */ (event).detail));
+    shadow.addEventListener("compose-close", (event) => this.composing.close(/** @type {CustomEvent} */ (event).detail));
+    shadow.addEventListener("compose-discard", () => this.composing.discard());
     shadow.addEventListener("keydown", (event) => this.keyboard.keydown(/** @type {KeyboardEvent} */ (event)));
     this.searchInput.addEventListener("input", () => {
       if (this.searchInput.value === "" && this.core?.list.query) this.listPane.clearSearch();

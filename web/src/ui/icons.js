@@ -30,6 +30,10 @@ export const ICONS = {
   lock: "M5 11h14v10H5z|M8 11V7a4 4 0 018 0v4|M12 15v2",
   thread: "M4 6h10|M8 12h12|M8 18h12|M4 6v12",
   sort: "M7 4v16|M3 16l4 4 4-4|M17 20V4|M13 8l4-4 4 4",
+  compose: "M4 20h4L19 9l-4-4L4 16z|M13.5 6.5l4 4|M14 20h6",
+  reply: "M10 8L5 12l5 4|M5 12h9a5 5 0 015 5v2",
+  replyAll: "M8 8l-5 4 5 4|M13 8l-5 4 5 4|M8 12h7a5 5 0 015 5v2",
+  forward: "M14 8l5 4-5 4|M19 12h-9a5 5 0 00-5 5v2",
 };
 
 const FOLDER_ICONS = new Map([

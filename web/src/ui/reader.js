@@ -1,6 +1,7 @@
 // The reading pane: headers, the body (plain text with links, or sanitized HTML
 // in a sandboxed iframe), the remote-content notice and the attachment list.
-// Emits `allow-remote`, `download-part`, `view-source` and `close-reader`.
+// Emits `allow-remote`, `download-part`, `view-source`, `close-reader` and
+// `compose` (reply, reply to all, forward).
 
 import { h, icon, emit } from "./dom.js";
 import { ICONS } from "./icons.js";
@@ -80,6 +81,9 @@ export class Reader {
           "div",
           { class: "reader-tools" },
           this.backButton(),
+          h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose", { kind: "reply" }) }, icon(ICONS.reply), "Reply"),
+          h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose", { kind: "replyAll" }) }, icon(ICONS.replyAll), "Reply all"),
+          h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose", { kind: "forward" }) }, icon(ICONS.forward), "Forward"),
           h("span", { class: "spacer" }),
           h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "view-source", { uid: message.uid }) }, icon(ICONS.source), "View source"),
         ),

@@ -9,6 +9,7 @@ import messageGrid from "./message-grid.css";
 import reader from "./reader.css";
 import dialogs from "./dialogs.css";
 import toast from "./toast.css";
+import compose from "./compose.css";
 
 let sheet = /** @type {CSSStyleSheet | null} */ (null);
 
@@ -16,7 +17,7 @@ let sheet = /** @type {CSSStyleSheet | null} */ (null);
 export function styles() {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync([theme, app, signIn, folderTree, messageGrid, reader, dialogs, toast].join("\n"));
+    sheet.replaceSync([theme, app, signIn, folderTree, messageGrid, reader, dialogs, toast, compose].join("\n"));
   }
   return sheet;
 }

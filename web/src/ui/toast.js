@@ -13,13 +13,15 @@ export class Toasts {
   }
 
   /**
-   * Shows a notice; `undo` adds an Undo button that runs it once.
-   * @param {{text: string, undo?: () => Promise<void>, error?: boolean}} notice
+   * Shows a notice; `undo` adds an Undo button that runs it once. Returns a
+   * handle to change its text or take it away.
+   * @param {{text: string, undo?: () => Promise<void>, error?: boolean, timeout?: number}} notice
    * @param {(error: unknown) => void} onUndoError
    */
   show(notice, onUndoError) {
-    const toast = h("div", { class: notice.error ? "toast error" : "toast" }, h("span", null, notice.text));
-    let timer = setTimeout(() => toast.remove(), notice.error ? NOTICE_MS * 2 : NOTICE_MS);
+    const text = h("span", null, notice.text);
+    const toast = h("div", { class: notice.error ? "toast error" : "toast" }, text);
+    let timer = setTimeout(() => toast.remove(), notice.timeout ?? (notice.error ? NOTICE_MS * 2 : NOTICE_MS));
     if (notice.undo) {
       const undo = notice.undo;
       const button = h(
@@ -48,6 +50,16 @@ export class Toasts {
     });
     while (this.region.children.length >= 3) this.region.firstElementChild?.remove();
     this.region.append(toast);
+    return {
+      /** @param {string} value */
+      setText: (value) => {
+        text.textContent = value;
+      },
+      remove: () => {
+        clearTimeout(timer);
+        toast.remove();
+      },
+    };
   }
 
   /** Tells screen readers, politely. @param {string} text */

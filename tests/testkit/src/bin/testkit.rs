@@ -41,6 +41,9 @@ enum Command {
         /// Also run a submission server that delivers to the accounts (its ports are in the JSON).
         #[arg(long)]
         submission: bool,
+        /// The submission server's size limit in bytes (default 10 MiB); implies --submission.
+        #[arg(long)]
+        submission_max_bytes: Option<u64>,
     },
     /// Write a corpus as Maildir into DIR, for inspection or for another server.
     Corpus {
@@ -188,6 +191,7 @@ fn run(cli: Cli) -> Result<(), String> {
             manifest,
             expired_certificate,
             submission,
+            submission_max_bytes,
         } => {
             if let Some(path) = &manifest {
                 write_manifest(&corpus.corpus(), path)?;
@@ -207,8 +211,10 @@ fn run(cli: Cli) -> Result<(), String> {
             if expired_certificate {
                 builder = builder.certificate_validity(webmail_testkit::pki::Validity::EXPIRED);
             }
-            if submission {
-                builder = builder.submission();
+            match (submission, submission_max_bytes) {
+                (_, Some(max_bytes)) => builder = builder.submission_max_bytes(max_bytes),
+                (true, None) => builder = builder.submission(),
+                (false, None) => {}
             }
             let dovecot = builder.start().map_err(|error| error.to_string())?;
             let json = serde_json::to_string(dovecot.info()).map_err(|error| error.to_string())?;

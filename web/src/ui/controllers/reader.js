@@ -9,6 +9,8 @@ export class ReaderController {
   /** @param {import("../app.js").WebmailApp} app */
   constructor(app) {
     this.app = app;
+    /** The message on show, which a reply or forward answers. @type {import("../../../pkg/client_wasm.js").Message | null} */
+    this.message = null;
   }
 
 
@@ -31,6 +33,7 @@ export class ReaderController {
         html = safeDocument(message.html, { allowRemote: this.app.remoteAllowed.has(`${path}\0${uid}`), cidUrls });
       }
       if (this.app.reader.uid !== uid) return;
+      this.message = message;
       this.app.reader.show(message, html);
     } catch (error) {
       if (this.app.reader.uid === uid) this.app.reader.failed(actionMessage("Opening the message", error));
@@ -73,6 +76,7 @@ export class ReaderController {
   closeReader() {
     clearTimeout(this.app.followTimer);
     this.revokeBlobs();
+    this.message = null;
     this.app.reader.clear();
     if (this.app.view === "message") this.app.setView("list");
   }

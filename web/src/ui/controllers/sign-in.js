@@ -39,6 +39,8 @@ export class SignInController {
       pageTls = await this.pageTlsFor(upstream, details.host);
       const client = await signIn({ ...details, upstream, bridge: this.app.bridgeUrl, wasmUrl: this.app.wasmUrl, pageTls });
       this.app.pageTls = pageTls;
+      this.app.credentials = { username: details.username, password: details.password, upstream, host: details.host, port: details.port };
+      this.app.composeButton.hidden = !this.app.composing.submission;
       this.showSecurity();
       if (details.remember) writeStorage(USERNAME_KEY, details.username);
       else removeStorage(USERNAME_KEY);
@@ -131,6 +133,7 @@ export class SignInController {
     await core.refreshFolders();
     const inbox = core.special("\\Inbox") ?? core.folders.find((folder) => folder.selectable);
     if (inbox) await this.app.folderPane.openFolder(inbox.path, true);
+    await this.app.composing.offerRestore();
   }
 
 
@@ -143,6 +146,8 @@ export class SignInController {
     this.app.unreadChanged(null);
     this.app.pageTls = undefined;
     this.showSecurity();
+    await this.app.composing.signedOut();
+    this.app.credentials = null;
     await core?.close();
     this.app.dispatchEvent(new CustomEvent("signedout"));
     this.app.signInForm.reset();

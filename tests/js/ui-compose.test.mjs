@@ -1,0 +1,141 @@
+// Writing mail in the UI, through the real bridge to Dovecot's submission
+// service: a new message with a UTF-8 subject, a Bcc and an attachment
+// (delivered without the Bcc, filed in Sent with it), Undo that sends nothing,
+// a reply (threading headers, \Answered, quoting), and a draft saved again and
+// again that stays one draft.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { withWebmail, eventually, openMessage, screenshot } from "./ui.mjs";
+import { serverFlags } from "./doveadm.mjs";
+
+const DOVEADM = ["/usr/bin/doveadm", "/usr/sbin/doveadm"].find((path) => existsSync(path)) || "doveadm";
+
+/** Headers and text of `user`'s messages in `mailbox` whose subject contains `subject`. */
+function stored(server, user, mailbox, subject) {
+  const output = execFileSync(DOVEADM, ["-c", server.config_file, "fetch", "-u", user, "hdr body", "mailbox", mailbox, "header", "Subject", subject], {
+    encoding: "utf8",
+  });
+  return output.split(/^hdr:/m).slice(1);
+}
+
+/** The compose panel. @param {import("playwright-core").Page} page */
+const form = (page) => page.getByRole("dialog");
+
+/** Opens "New message" and fills it. */
+async function writeNew(page, { to, subject, text, bcc }) {
+  await page.getByRole("button", { name: "New message" }).click();
+  await form(page).getByLabel("From").fill("Alice Example <alice@mail.test>");
+  await form(page).getByLabel("To", { exact: true }).fill(to);
+  if (bcc) {
+    await form(page).getByRole("button", { name: "Bcc", exact: true }).click();
+    await form(page).getByLabel("Bcc", { exact: true }).fill(bcc);
+  }
+  await form(page).getByLabel("Subject").fill(subject);
+  await form(page).getByLabel("Message").fill(text);
+}
+
+test("a new message with a Bcc and an attachment is delivered, and filed in Sent with its Bcc", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
+    const subject = "Grüße aus Köln — Quartalszahlen";
+    await writeNew(page, { to: "Bob <bob@mail.test>", bcc: "alice@mail.test", subject, text: "Hello Bob,\n\nthe figures are attached.\n" });
+    await form(page).getByText(/Up to .* of files/).waitFor();
+    const data = Buffer.alloc(200 * 1024, "figures ");
+    await form(page).locator("input[type=file]").setInputFiles({ name: "Übersicht.csv", mimeType: "text/csv", buffer: data });
+    await form(page).getByText("Übersicht.csv").waitFor();
+    await screenshot(page, "compose.png");
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByText("Sending…").waitFor();
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
+
+    const delivered = await eventually(() => stored(server, "bob", "INBOX", "Quartalszahlen")[0], "the message in Bob's INBOX");
+    assert.match(delivered, /^From: Alice Example <alice@mail.test>/m);
+    assert.doesNotMatch(delivered, /^Bcc:/m, "no Bcc in what was delivered");
+    assert.match(delivered, /filename\*=utf-8''%C3%9Cbersicht\.csv/);
+    const filed = await eventually(() => stored(server, "alice", "Sent", "Quartalszahlen")[0], "the copy in Sent");
+    assert.match(filed, /^Bcc: alice@mail.test/m, "the Sent copy keeps the Bcc");
+  });
+});
+
+test("Undo within the window sends nothing and gives the form back", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
+    await writeNew(page, { to: "bob@mail.test", subject: "Undo me", text: "take this back\n" });
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByRole("button", { name: "Undo" }).click();
+    await form(page).getByText("Not sent.").waitFor();
+    assert.equal(await form(page).getByLabel("Subject").inputValue(), "Undo me");
+    // Sent for real now: had the undone one gone too, Bob would get two.
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
+    await eventually(() => stored(server, "bob", "INBOX", "Undo me").length > 0, "the message in Bob's INBOX");
+    assert.equal(stored(server, "bob", "INBOX", "Undo me").length, 1);
+  });
+});
+
+test("a reply quotes, threads and marks the original answered", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
+    const original = server.manifest.find((message) => message.folder === "INBOX" && message.subject && !/^re:/i.test(message.subject));
+    await openMessage(page, original.subject);
+    await page.getByRole("button", { name: "Reply", exact: true }).click();
+    assert.equal(await form(page).getByLabel("Subject").inputValue(), `Re: ${original.subject}`);
+    assert.match(await form(page).getByLabel("Message").inputValue(), /wrote:\n> /);
+    // The corpus's senders are not harness accounts: send the reply to Bob instead.
+    await form(page).getByLabel("From").fill("alice@mail.test");
+    await form(page).getByLabel("To", { exact: true }).fill("bob@mail.test");
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
+    const reply = await eventually(() => stored(server, "bob", "INBOX", original.subject)[0], "the reply in Bob's INBOX");
+    assert.match(reply, new RegExp(`^In-Reply-To: ${original.messageId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
+    assert.match(reply, /^References: .*</m);
+    await eventually(() => serverFlags(server, "INBOX", original.uid).includes("\\Answered"), "\\Answered on the original");
+  });
+});
+
+test("saving a draft again and again keeps one draft, and sending removes it", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
+    await writeNew(page, { to: "bob@mail.test", subject: "Draft in progress", text: "first words\n" });
+    let most = 0;
+    for (let edit = 1; edit <= 10; edit += 1) {
+      await form(page).getByLabel("Message").fill(`edit ${edit}\n`);
+      await form(page).getByRole("button", { name: "Save draft" }).click();
+      most = Math.max(most, stored(server, "alice", "Drafts", "Draft in progress").length);
+    }
+    const drafts = await eventually(() => {
+      const found = stored(server, "alice", "Drafts", "Draft in progress");
+      return found.length === 1 && /edit 10/.test(found[0]) && found;
+    }, "the last edit saved");
+    assert.equal(drafts.length, 1, "one draft, replaced on every save");
+    assert.ok(most <= 2, `never more than the new copy beside the old one (saw ${most})`);
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
+    await eventually(() => stored(server, "alice", "Drafts", "Draft in progress").length === 0, "the draft removed once sent");
+  });
+});
+
+test("a reload mid-compose brings the message back after signing in", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, signIn }) => {
+    await writeNew(page, { to: "bob@mail.test", subject: "Half written", text: "where was I\n" });
+    // The device copy is written on every change; wait until it is there.
+    const kept = () =>
+      page.evaluate(
+        () =>
+          new Promise((resolve) => {
+          const request = indexedDB.open("webmail-compose", 1);
+          request.onsuccess = () => {
+            const get = request.result.transaction("drafts").objectStore("drafts").get("draft:alice");
+            get.onsuccess = () => resolve(get.result?.fields?.text === "where was I\n");
+            get.onerror = () => resolve(false);
+          };
+          request.onerror = () => resolve(false);
+        }),
+      );
+    await eventually(kept, "the device copy of the message");
+    await page.reload();
+    await signIn();
+    await form(page).getByLabel("Subject").waitFor();
+    assert.equal(await form(page).getByLabel("Subject").inputValue(), "Half written");
+    assert.equal(await form(page).getByLabel("Message").inputValue(), "where was I\n");
+    assert.equal(await form(page).getByLabel("To", { exact: true }).inputValue(), "bob@mail.test");
+  });
+});

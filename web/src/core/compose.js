@@ -1,0 +1,393 @@
+// Writing mail, headless: the compose module (SMTP and the message builder,
+// fetched on the first "New message"), drafts for new messages, replies and
+// forwards, and a Composer that saves drafts (locally on every change, to the
+// server's Drafts when idle, replacing the previous one) and sends with an
+// undo window, then files the copy in Sent and marks the original answered.
+
+import { loadAddOn } from "./add-on.js";
+
+/**
+ * Loads the compose module that sits next to the base client's wasm.
+ * @param {URL | string} wasmUrl where `client_wasm_bg.wasm` is served
+ */
+export function loadCompose(wasmUrl) {
+  return loadAddOn("client_compose", wasmUrl);
+}
+
+/**
+ * @typedef {{name?: string | null, address: string}} Mailbox
+ * @typedef {{filename: string, contentType: string, data: Uint8Array}} FileAttachment
+ * @typedef {{from: Mailbox, to: Mailbox[], cc: Mailbox[], bcc: Mailbox[], subject: string, text: string,
+ *   attachments: FileAttachment[], inReplyTo?: string, references?: string[], messageId?: string}} DraftFields
+ * @typedef {{folder: string, uid: number, flag: string}} Origin the message a reply or forward answers, and the flag it gets
+ */
+
+/** Once: "Re: Re: x" stays "Re: x", and "AW:"/"Fwd:" prefixes of other clients count. */
+const REPLY_PREFIX = /^\s*(re|aw|sv|antw)\s*:\s*/i;
+const FORWARD_PREFIX = /^\s*(fwd?|wg|tr)\s*:\s*/i;
+
+/** @param {string} prefix @param {RegExp} pattern @param {string | null} subject */
+export function prefixed(prefix, pattern, subject) {
+  const text = (subject ?? "").trim();
+  return pattern.test(text) ? text : `${prefix} ${text}`.trim();
+}
+
+/**
+ * `text` quoted with "> ", under "On DATE, NAME wrote:".
+ * @param {string | null} text @param {string | null} date @param {string} who
+ */
+export function quoted(text, date, who) {
+  const when = date ? new Date(date).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : null;
+  const header = when ? `On ${when}, ${who} wrote:` : `${who} wrote:`;
+  const lines = (text ?? "").replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
+  return `${header}\n${lines.map((line) => (line.startsWith(">") ? `>${line}` : `> ${line}`)).join("\n")}\n`;
+}
+
+/** @param {{name: string | null, address: string | null}[]} list */
+function mailboxes(list) {
+  return list.filter((entry) => entry.address).map((entry) => ({ name: entry.name, address: /** @type {string} */ (entry.address) }));
+}
+
+/** @param {Mailbox} mailbox @param {string[]} own addresses of the user, lower-cased */
+function isOwn(mailbox, own) {
+  return own.includes(mailbox.address.toLowerCase());
+}
+
+/**
+ * The identity a reply is sent from: the one the original was addressed to,
+ * else the first.
+ * @param {import("../../pkg/client_wasm.js").Message} message @param {Mailbox[]} identities
+ */
+export function identityFor(message, identities) {
+  const addressed = [...message.to, ...message.cc].map((entry) => (entry.address ?? "").toLowerCase());
+  return identities.find((identity) => addressed.includes(identity.address.toLowerCase())) ?? identities[0];
+}
+
+/**
+ * A reply (to the sender, or with `all` to everyone but the user): "Re: " once,
+ * threading headers (RFC 5322 3.6.4), the text quoted.
+ * @param {import("../../pkg/client_wasm.js").Message} message @param {Mailbox[]} identities @param {{all?: boolean}} [options]
+ * @returns {DraftFields}
+ */
+export function replyDraft(message, identities, { all = false } = {}) {
+  const from = identityFor(message, identities);
+  const own = identities.map((identity) => identity.address.toLowerCase());
+  const replyTo = mailboxes(message.replyTo.length ? message.replyTo : message.from);
+  const sentByUser = mailboxes(message.from).some((sender) => isOwn(sender, own));
+  // Replying to one's own message goes to its recipients, as Thunderbird does.
+  let to = sentByUser ? mailboxes(message.to) : replyTo;
+  let cc = [];
+  if (all) {
+    const seen = new Set(to.map((entry) => entry.address.toLowerCase()));
+    cc = mailboxes([...message.to, ...message.cc]).filter((entry) => {
+      const key = entry.address.toLowerCase();
+      if (seen.has(key) || own.includes(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+  to = to.filter((entry) => !isOwn(entry, own) || sentByUser);
+  const parent = message.messageId ?? undefined;
+  const references = [...message.references, ...(parent ? [parent] : [])];
+  const who = message.from[0]?.name || message.from[0]?.address || "someone";
+  return {
+    from,
+    to,
+    cc,
+    bcc: [],
+    subject: prefixed("Re:", REPLY_PREFIX, message.subject),
+    text: `\n\n${quoted(message.text, message.date, who)}`,
+    attachments: [],
+    inReplyTo: parent,
+    references: parent ? references.slice(-20) : message.references,
+  };
+}
+
+/**
+ * A forward: "Fwd: " once, the original's headers and text inline; its
+ * attachments are added by the caller once fetched.
+ * @param {import("../../pkg/client_wasm.js").Message} message @param {Mailbox[]} identities
+ * @returns {DraftFields}
+ */
+export function forwardDraft(message, identities) {
+  const list = (/** @type {{name: string | null, address: string | null}[]} */ entries) =>
+    entries.map((entry) => (entry.name ? `${entry.name} <${entry.address}>` : entry.address)).join(", ");
+  const header = [
+    "---------- Forwarded message ----------",
+    `From: ${list(message.from)}`,
+    message.date ? `Date: ${new Date(message.date).toUTCString()}` : null,
+    `Subject: ${message.subject ?? ""}`,
+    `To: ${list(message.to)}`,
+    message.cc.length ? `Cc: ${list(message.cc)}` : null,
+  ]
+    .filter((line) => line !== null)
+    .join("\n");
+  return {
+    from: identities[0],
+    to: [],
+    cc: [],
+    bcc: [],
+    subject: prefixed("Fwd:", FORWARD_PREFIX, message.subject),
+    text: `\n\n${header}\n\n${message.text ?? ""}`,
+    attachments: [],
+  };
+}
+
+/**
+ * Parses what a user types in an address field: "Bob <bob@x.org>, carol@x.org".
+ * @param {string} text
+ * @returns {{mailboxes: Mailbox[], invalid: string[]}}
+ */
+export function parseAddresses(text) {
+  /** @type {Mailbox[]} */
+  const result = [];
+  const invalid = [];
+  // Commas inside quotes belong to the name.
+  const parts = text.match(/(?:"[^"]*"|[^,;])+/g) ?? [];
+  for (const raw of parts) {
+    const part = raw.trim();
+    if (!part) continue;
+    const angle = /^(.*)<([^<>]+)>\s*$/.exec(part);
+    const address = (angle ? angle[2] : part).trim();
+    const name = angle ? angle[1].trim().replace(/^"(.*)"$/, "$1").trim() : null;
+    if (/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(address)) result.push({ name: name || null, address });
+    else invalid.push(part);
+  }
+  return { mailboxes: result, invalid };
+}
+
+/** @param {Mailbox[]} list */
+export function formatAddresses(list) {
+  return list.map((entry) => (entry.name ? `${/[,;"<>]/.test(entry.name) ? JSON.stringify(entry.name) : entry.name} <${entry.address}>` : entry.address)).join(", ");
+}
+
+const IDENTITIES_KEY = "webmail.identities";
+
+/**
+ * The user's identities: those saved on this device, else the signed-in
+ * address. Names and signatures are the user's own settings.
+ * @param {string} username
+ * @returns {(Mailbox & {signature?: string})[]}
+ */
+export function loadIdentities(username) {
+  try {
+    const saved = JSON.parse(localStorage.getItem(IDENTITIES_KEY) ?? "null");
+    if (Array.isArray(saved) && saved.length && saved.every((identity) => typeof identity?.address === "string")) return saved;
+  } catch {
+    // Storage may be unavailable (private mode, a sandboxed embed): fall through.
+  }
+  return [{ name: null, address: username.includes("@") ? username : "" }];
+}
+
+/** @param {(Mailbox & {signature?: string})[]} identities */
+export function saveIdentities(identities) {
+  try {
+    localStorage.setItem(IDENTITIES_KEY, JSON.stringify(identities));
+  } catch {
+    // Not kept on this device; the compose form still works for this visit.
+  }
+}
+
+/**
+ * The message being written, kept on this device on every change so a crash
+ * or a closed tab loses nothing; one per user, removed once sent or discarded.
+ * IndexedDB holds the attachments as they are (Blobs would be copies anyway).
+ */
+export class LocalDrafts {
+  /** @param {string} user */
+  constructor(user) {
+    this.key = `draft:${user}`;
+    /** @type {Promise<IDBDatabase> | null} */
+    this.opening = null;
+  }
+
+  /** @returns {Promise<IDBDatabase>} */
+  database() {
+    this.opening ??= new Promise((resolve, reject) => {
+      const request = indexedDB.open("webmail-compose", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("drafts");
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return this.opening;
+  }
+
+  /** @param {"readonly" | "readwrite"} mode @param {(store: IDBObjectStore) => IDBRequest} action */
+  async run(mode, action) {
+    const database = await this.database();
+    return new Promise((resolve, reject) => {
+      const request = action(database.transaction("drafts", mode).objectStore("drafts"));
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  /** @param {{fields: DraftFields, origin: Origin | null, draftUid: number | null}} saved */
+  put(saved) {
+    return this.run("readwrite", (store) => store.put(saved, this.key));
+  }
+
+  /** @returns {Promise<{fields: DraftFields, origin: Origin | null, draftUid: number | null} | undefined>} */
+  get() {
+    return this.run("readonly", (store) => store.get(this.key));
+  }
+
+  remove() {
+    return this.run("readwrite", (store) => store.delete(this.key));
+  }
+}
+
+/** How long a sent message waits in the page for "Undo". */
+export const UNDO_MS = 5000;
+/** How long the user must pause before the draft is saved to the server. */
+export const DRAFT_IDLE_MS = 3000;
+
+/**
+ * One message being written: its fields, its draft on the server (replaced on
+ * each save, never two saves in flight), and its sending.
+ */
+export class Composer extends EventTarget {
+  /**
+   * @param {{compose: any, imap: () => Promise<any>, smtp: () => Promise<any>, drafts: string | null, sent: string | null}} services
+   *   `imap` opens (once) an IMAP session of its own for Drafts and Sent, so the list's folder stays selected
+   * @param {DraftFields} fields
+   * @param {Origin | null} origin
+   * @param {LocalDrafts | null} [local] where the device keeps it
+   */
+  constructor(services, fields, origin = null, local = null) {
+    super();
+    this.services = services;
+    this.fields = fields;
+    this.origin = origin;
+    this.local = local;
+    /** The server's copy of the draft, replaced on each save. @type {number | null} */
+    this.draftUid = null;
+    /** @type {Promise<void>} */
+    this.saving = Promise.resolve();
+    this.dirty = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.idleTimer = undefined;
+    this.closed = false;
+  }
+
+  /** The fields changed: save to the server once the user pauses. @param {Partial<DraftFields>} changes */
+  update(changes) {
+    Object.assign(this.fields, changes);
+    this.dirty = true;
+    this.keepLocally();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.saveDraft().catch((error) => this.report("draft-failed", error)), DRAFT_IDLE_MS);
+  }
+
+  /** Writes the message to this device (a failure only costs the crash copy). */
+  keepLocally() {
+    this.local?.put({ fields: this.fields, origin: this.origin, draftUid: this.draftUid }).catch(() => {});
+  }
+
+  /** @param {string} type @param {unknown} [detail] */
+  report(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** The draft as the compose module takes it. */
+  draft() {
+    const { from, to, cc, bcc, subject, text, attachments, inReplyTo, references, messageId } = this.fields;
+    return { from, to, cc, bcc, subject, text, attachments, inReplyTo, references, messageId };
+  }
+
+  /**
+   * Saves the draft to the server's Drafts now (after any save in flight),
+   * replacing the previous copy.
+   */
+  saveDraft() {
+    clearTimeout(this.idleTimer);
+    this.saving = this.saving.then(async () => {
+      if (!this.dirty || this.closed || !this.services.drafts) return;
+      this.dirty = false;
+      this.report("draft-saving");
+      const imap = await this.services.imap();
+      const bytes = this.services.compose.buildMessage(this.draft(), { keep: true });
+      const uid = await imap.append(this.services.drafts, bytes, { flags: ["\\Draft", "\\Seen"] });
+      await this.removeServerDraft(imap);
+      this.draftUid = uid;
+      this.keepLocally();
+      this.report("draft-saved");
+    });
+    return this.saving;
+  }
+
+  /** Deletes the previous server copy, if there is one. @param {any} imap */
+  async removeServerDraft(imap) {
+    const old = this.draftUid;
+    if (old === null || !this.services.drafts) return;
+    this.draftUid = null;
+    await imap.select(this.services.drafts);
+    await imap.setFlags([old], ["\\Deleted"], "add");
+    await imap.expunge([old]);
+  }
+
+  /**
+   * Sends after the undo window (`undo()` before it ends sends nothing), then
+   * files the copy in Sent, marks the original and removes the draft.
+   * Resolves with the send's result; rejects with the failure, the form's
+   * fields untouched.
+   * @param {{onProgress?: (sent: number, total: number) => void, undoMs?: number}} [options]
+   */
+  send({ onProgress, undoMs = UNDO_MS } = {}) {
+    clearTimeout(this.idleTimer);
+    /** @type {() => void} */
+    let cancel = () => {};
+    const waited = new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, undoMs);
+      cancel = () => {
+        clearTimeout(timer);
+        reject(Object.assign(new Error("Sending was undone."), { code: "UNDONE" }));
+      };
+    });
+    this.undo = cancel;
+    const result = (async () => {
+      await waited;
+      this.undo = null;
+      // A save in flight finishes first, so the draft it makes is the one removed.
+      await this.saving.catch(() => {});
+      const smtp = await this.services.smtp();
+      let sent;
+      try {
+        sent = await smtp.send(this.draft(), { onProgress });
+      } finally {
+        smtp.close().catch(() => {});
+      }
+      // The same message from now on: a retry of the filing keeps its Message-ID.
+      this.fields.messageId = sent.messageId;
+      this.closed = true;
+      await this.local?.remove().catch(() => {});
+      await this.afterSent().catch((error) => this.report("filing-failed", error));
+      return sent;
+    })();
+    return result;
+  }
+
+  /** Files the kept copy (with its Bcc) in Sent, flags the original, removes the draft. */
+  async afterSent() {
+    const imap = await this.services.imap();
+    if (this.services.sent) {
+      const kept = this.services.compose.buildMessage(this.draft(), { keep: true });
+      await imap.append(this.services.sent, kept, { flags: ["\\Seen"] });
+    }
+    if (this.origin) {
+      await imap.select(this.origin.folder);
+      await imap.setFlags([this.origin.uid], [this.origin.flag], "add");
+    }
+    await this.removeServerDraft(imap);
+  }
+
+  /** Stops autosaving (the form closed; save first to keep the last edits); the server draft stays unless `discard`. @param {{discard?: boolean}} [options] */
+  async close({ discard = false } = {}) {
+    clearTimeout(this.idleTimer);
+    this.closed = true;
+    await this.saving.catch(() => {});
+    // Closed on purpose: the server's Drafts has it (or it was discarded).
+    await this.local?.remove().catch(() => {});
+    if (discard && this.draftUid !== null) await this.removeServerDraft(await this.services.imap());
+  }
+}

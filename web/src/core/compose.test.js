@@ -1,0 +1,82 @@
+// Reply, reply-all and forward drafts, and address parsing, as a user of
+// Thunderbird or Roundcube expects them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses } from "./compose.js";
+
+/** A message as the client's fetchMessage returns it. */
+function message(overrides = {}) {
+  return /** @type {any} */ ({
+    uid: 7,
+    headers: [],
+    subject: "Budget",
+    from: [{ name: "Bob", address: "bob@example.org" }],
+    to: [{ name: "Alice", address: "alice@example.org" }, { name: null, address: "carol@example.org" }],
+    cc: [{ name: "Alice (work)", address: "ALICE@work.example" }, { name: "Dave", address: "dave@example.org" }],
+    bcc: [],
+    replyTo: [],
+    date: "2026-11-02T09:30:00Z",
+    messageId: "<budget-2@example.org>",
+    inReplyTo: "<budget-1@example.org>",
+    references: ["<budget-0@example.org>", "<budget-1@example.org>"],
+    text: "Numbers attached.\n> older quote",
+    html: null,
+    attachments: [],
+    flags: [],
+    ...overrides,
+  });
+}
+
+const identities = [
+  { name: "Alice", address: "alice@example.org" },
+  { name: "Alice", address: "alice@work.example" },
+];
+
+test("a reply goes to the sender once prefixed, threads and quotes", () => {
+  const draft = replyDraft(message(), identities);
+  assert.deepEqual(draft.to, [{ name: "Bob", address: "bob@example.org" }]);
+  assert.deepEqual(draft.cc, []);
+  assert.equal(draft.subject, "Re: Budget");
+  assert.equal(replyDraft(message({ subject: "RE: Budget" }), identities).subject, "RE: Budget");
+  assert.equal(draft.inReplyTo, "<budget-2@example.org>");
+  assert.deepEqual(draft.references, ["<budget-0@example.org>", "<budget-1@example.org>", "<budget-2@example.org>"]);
+  assert.match(draft.text, /Bob wrote:\n> Numbers attached\.\n>> older quote\n$/);
+  assert.equal(draft.from.address, "alice@example.org", "the identity the message was addressed to");
+});
+
+test("reply to all leaves out every address of the user and keeps the rest once", () => {
+  const draft = replyDraft(message(), identities, { all: true });
+  assert.deepEqual(
+    [...draft.to, ...draft.cc].map((entry) => entry.address),
+    ["bob@example.org", "carol@example.org", "dave@example.org"],
+  );
+  const toWork = replyDraft(message({ to: [{ name: null, address: "alice@work.example" }], cc: [] }), identities);
+  assert.equal(toWork.from.address, "alice@work.example");
+});
+
+test("a reply to one's own message goes to its recipients; Reply-To wins over From", () => {
+  const own = replyDraft(message({ from: [{ name: "Alice", address: "alice@example.org" }] }), identities);
+  assert.deepEqual(own.to.map((entry) => entry.address), ["alice@example.org", "carol@example.org"]);
+  const list = replyDraft(message({ replyTo: [{ name: "List", address: "list@example.org" }] }), identities);
+  assert.deepEqual(list.to.map((entry) => entry.address), ["list@example.org"]);
+});
+
+test("a forward is prefixed once and carries the original's headers and text", () => {
+  const draft = forwardDraft(message({ subject: "Fwd: Budget" }), identities);
+  assert.equal(draft.subject, "Fwd: Budget");
+  assert.deepEqual(draft.to, []);
+  assert.match(draft.text, /---------- Forwarded message ----------\nFrom: Bob <bob@example\.org>/);
+  assert.match(draft.text, /Numbers attached\./);
+  assert.equal(prefixed("Fwd:", /^\s*(fwd?|wg|tr)\s*:\s*/i, "WG: Budget"), "WG: Budget");
+});
+
+test("typed addresses parse with names, commas in quotes, and say what is not an address", () => {
+  const { mailboxes, invalid } = parseAddresses('"Doe, John" <john@example.org>, bob@example.org; not an address, <x@y>');
+  assert.deepEqual(mailboxes, [
+    { name: "Doe, John", address: "john@example.org" },
+    { name: null, address: "bob@example.org" },
+    { name: null, address: "x@y" },
+  ]);
+  assert.deepEqual(invalid, ["not an address"]);
+  assert.equal(formatAddresses(mailboxes), '"Doe, John" <john@example.org>, bob@example.org, x@y');
+});

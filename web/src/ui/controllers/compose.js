@@ -1,0 +1,309 @@
+// Writing mail: opening the form for a new message, a reply, a reply to all or
+// a forward; saving drafts; sending with "Undo" for a few seconds, progress for
+// large attachments, and a refused recipient shown on its field.
+
+import { signIn } from "../../core/session.js";
+import { PageTls } from "../../core/page-tls.js";
+import { Composer, LocalDrafts, loadCompose, loadIdentities, parseAddresses, replyDraft, forwardDraft, UNDO_MS } from "../../core/compose.js";
+import { actionMessage } from "../../core/errors.js";
+
+/** @typedef {import("../../core/compose.js").DraftFields} DraftFields */
+/** @typedef {ReturnType<import("../compose-form.js").ComposeForm["fields"]>} TypedFields */
+
+/** base64 carries 3 bytes of a file in 4, and headers need a little room. */
+const FILE_SHARE = 0.74;
+
+export class ComposeController {
+  /** @param {import("../app.js").WebmailApp} app */
+  constructor(app) {
+    this.app = app;
+    /** @type {Composer | null} */
+    this.composer = null;
+    /** The IMAP session compose uses for Drafts and Sent. @type {Promise<any> | null} */
+    this.imapSession = null;
+    /** The submission server's size limit, learnt once per sign-in. @type {Promise<number | null> | null} */
+    this.sizeLimit = null;
+  }
+
+  /** The upstream's entry in /api/upstreams, if it can send. */
+  get submission() {
+    const upstream = this.app.credentials?.upstream;
+    const server = this.app.servers.find((entry) => entry.name === upstream);
+    return server?.canSend ? server : null;
+  }
+
+  /** An IMAP session of compose's own, so the list's folder stays selected. */
+  imap() {
+    const credentials = this.app.credentials;
+    if (!credentials) return Promise.reject(new Error("not signed in"));
+    const pageTls = this.app.pageTls && new PageTls(this.app.pageTls.module, this.app.pageTls.info, this.app.pageTls.accepted);
+    this.imapSession ??= signIn({ ...credentials, bridge: this.app.bridgeUrl, wasmUrl: this.app.wasmUrl, pageTls }).catch((error) => {
+      this.imapSession = null;
+      throw error;
+    });
+    return this.imapSession;
+  }
+
+  /** A signed-in submission session; the composer closes it after one send. @param {any} compose */
+  async smtp(compose) {
+    const credentials = this.app.credentials;
+    const server = this.submission;
+    if (!credentials || !server) throw Object.assign(new Error("this server cannot send mail"), { code: "SERVER_ERROR" });
+    const endToEnd = server.submission?.endToEnd;
+    /** @type {any} */
+    let tls;
+    if (endToEnd) {
+      const module = this.app.pageTls?.module;
+      if (!module) throw Object.assign(new Error("TLS in the page is not loaded"), { code: "TLS_FAILED" });
+      tls = {
+        starttls: endToEnd.starttls,
+        createSession: () => new module.TlsSession(endToEnd.serverName, { extraRootsPem: endToEnd.extraRootsPem ?? undefined, pinnedSha256: endToEnd.pinnedSha256 }),
+      };
+    }
+    const client = await compose.SmtpClient.connect({ url: this.app.bridgeUrl, upstream: credentials.upstream, endToEnd: tls });
+    try {
+      await client.login(credentials.username, credentials.password);
+    } catch (error) {
+      await client.close().catch(() => {});
+      throw error;
+    }
+    return client;
+  }
+
+  /** @param {any} compose */
+  limit(compose) {
+    this.sizeLimit ??= this.smtp(compose)
+      .then(async (client) => {
+        const max = client.capabilities.maxSize;
+        await client.close();
+        return max === null ? null : Math.floor(max * FILE_SHARE);
+      })
+      .catch(() => {
+        this.sizeLimit = null;
+        return null;
+      });
+    return this.sizeLimit;
+  }
+
+  /** After sign-in: a message left unsent on this device (a crash, a closed tab) comes back. */
+  async offerRestore() {
+    const credentials = this.app.credentials;
+    if (!credentials || !this.submission || this.composer) return;
+    const saved = await new LocalDrafts(credentials.username).get().catch(() => undefined);
+    if (!saved) return;
+    await this.open("restore", saved);
+    this.app.toasts.show({ text: "The message you were writing was restored." }, () => {});
+  }
+
+  /**
+   * Opens the form.
+   * @param {"new" | "reply" | "replyAll" | "forward" | "restore"} kind
+   * @param {{fields: DraftFields, origin: import("../../core/compose.js").Origin | null, draftUid: number | null}} [saved] what `restore` brings back
+   */
+  async open(kind, saved) {
+    const core = this.app.core;
+    const credentials = this.app.credentials;
+    if (!core || !credentials) return;
+    if (this.composer) {
+      this.app.composeForm.inputs.to?.focus();
+      return;
+    }
+    if (!this.submission) {
+      this.app.toasts.show({ text: "This mail server is not set up for sending.", error: true }, () => {});
+      return;
+    }
+    try {
+      const compose = await loadCompose(this.app.wasmUrl);
+      const identities = loadIdentities(credentials.username);
+      const message = this.app.reading.message;
+      /** @type {DraftFields} */
+      let fields;
+      let origin = null;
+      let title = "New message";
+      if (kind === "restore" && saved) {
+        fields = saved.fields;
+        origin = saved.origin;
+        title = "Unsent message";
+      } else if (kind === "new" || !message) {
+        fields = { from: identities[0], to: [], cc: [], bcc: [], subject: "", text: signature(identities[0]), attachments: [] };
+      } else if (kind === "forward") {
+        fields = forwardDraft(message, identities);
+        fields.attachments = await this.originalAttachments(message);
+        origin = { folder: /** @type {string} */ (core.list.path), uid: message.uid, flag: "$Forwarded" };
+        title = "Forward";
+      } else {
+        fields = replyDraft(message, identities, { all: kind === "replyAll" });
+        origin = { folder: /** @type {string} */ (core.list.path), uid: message.uid, flag: "\\Answered" };
+        title = kind === "replyAll" ? "Reply to all" : "Reply";
+      }
+      const services = {
+        compose,
+        imap: () => this.imap(),
+        smtp: () => this.smtp(compose),
+        drafts: core.special("\\Drafts")?.path ?? null,
+        sent: core.special("\\Sent")?.path ?? null,
+      };
+      const composer = new Composer(services, fields, origin, new LocalDrafts(credentials.username));
+      composer.draftUid = saved?.draftUid ?? null;
+      composer.addEventListener("draft-saving", () => this.app.composeForm.status("Saving draft…"));
+      composer.addEventListener("draft-saved", () => this.app.composeForm.status("Draft saved"));
+      composer.addEventListener("draft-failed", (event) => this.app.composeForm.status(actionMessage("Saving the draft", /** @type {CustomEvent} */ (event).detail), true));
+      composer.addEventListener("filing-failed", (event) =>
+        this.app.toasts.show({ text: actionMessage("Filing the sent message", /** @type {CustomEvent} */ (event).detail), error: true }, () => {}),
+      );
+      this.composer = composer;
+      this.title = title;
+      this.identities = identities;
+      this.app.composeForm.open({ title, fields, identities, fileLimit: await this.limit(compose) });
+    } catch (error) {
+      this.composer = null;
+      this.app.actions.failed("Opening the message form", error);
+    }
+  }
+
+  /** The original's attachments, for a forward. @param {import("../../../pkg/client_wasm.js").Message} message */
+  async originalAttachments(message) {
+    const core = this.app.core;
+    if (!core) return [];
+    const files = message.attachments.filter((part) => !part.inline);
+    return Promise.all(
+      files.map(async (part) => ({
+        filename: part.filename ?? "attachment",
+        contentType: part.contentType,
+        data: await core.client.fetchPart(message.uid, part.partId, undefined),
+      })),
+    );
+  }
+
+  /**
+   * The typed fields as the composer holds them, or the errors to show.
+   * @param {TypedFields} typed
+   * @returns {{fields: Partial<DraftFields>, errors: Record<string, string>}}
+   */
+  parse(typed) {
+    /** @type {Record<string, string>} */
+    const errors = {};
+    /** @type {Partial<DraftFields>} */
+    const fields = { subject: typed.subject, text: typed.text, attachments: typed.attachments };
+    for (const name of /** @type {const} */ (["from", "to", "cc", "bcc"])) {
+      const { mailboxes, invalid } = parseAddresses(typed[name]);
+      if (invalid.length) errors[name] = `Not an address: ${invalid.join(", ")}`;
+      if (name === "from") fields.from = mailboxes[0] ?? { name: null, address: "" };
+      else fields[name] = mailboxes;
+    }
+    if (!fields.from?.address) errors.from = "Give the address to send from.";
+    return { fields, errors };
+  }
+
+  /** @param {TypedFields} typed */
+  changed(typed) {
+    this.composer?.update(this.parse(typed).fields);
+  }
+
+  /** @param {TypedFields} typed */
+  async save(typed) {
+    const composer = this.composer;
+    if (!composer) return;
+    composer.update(this.parse(typed).fields);
+    await composer.saveDraft().catch((error) => this.app.composeForm.status(actionMessage("Saving the draft", error), true));
+  }
+
+  /** Closes the form; the draft stays in Drafts. @param {TypedFields} typed */
+  async close(typed) {
+    const composer = this.composer;
+    if (!composer) return;
+    composer.update(this.parse(typed).fields);
+    this.composer = null;
+    this.app.composeForm.close();
+    await composer.saveDraft().catch((error) => this.app.actions.failed("Saving the draft", error));
+    await composer.close();
+  }
+
+  async discard() {
+    const composer = this.composer;
+    if (!composer) return;
+    this.composer = null;
+    this.app.composeForm.close();
+    await composer.close({ discard: true }).catch((error) => this.app.actions.failed("Discarding the draft", error));
+  }
+
+  /** @param {TypedFields} typed */
+  async send(typed) {
+    const composer = this.composer;
+    if (!composer) return;
+    const { fields, errors } = this.parse(typed);
+    const recipients = (fields.to?.length ?? 0) + (fields.cc?.length ?? 0) + (fields.bcc?.length ?? 0);
+    if (!recipients && !errors.to) errors.to = "Add at least one recipient.";
+    if (Object.keys(errors).length) {
+      this.app.composeForm.showErrors(errors);
+      return;
+    }
+    composer.update(fields);
+    this.app.composeForm.close();
+    const undoMs = Number(this.app.getAttribute("undo-seconds") ?? UNDO_MS / 1000) * 1000;
+    const notice = this.app.toasts.show(
+      {
+        text: "Sending…",
+        undo: async () => composer.undo?.(),
+        timeout: undoMs + 60_000,
+      },
+      () => {},
+    );
+    try {
+      await composer.send({
+        undoMs,
+        onProgress: (sent, total) => notice.setText(`Sending… ${Math.floor((sent / total) * 100)}%`),
+      });
+      notice.remove();
+      this.composer = null;
+      this.app.toasts.show({ text: "Message sent." }, () => {});
+      this.app.toasts.announce("Message sent.");
+    } catch (error) {
+      notice.remove();
+      this.reopen(composer, /** @type {any} */ (error));
+    }
+  }
+
+  /**
+   * Back to the form with everything in it, after Undo or a failure.
+   * @param {Composer} composer @param {{code?: string, message?: string, rejected?: {address: string, message: string}[]}} error
+   */
+  reopen(composer, error) {
+    this.composer = composer;
+    this.app.composeForm.open({ title: this.title ?? "New message", fields: composer.fields, identities: this.identities ?? [], fileLimit: null });
+    if (error.code === "UNDONE") {
+      this.app.composeForm.status("Not sent.");
+      return;
+    }
+    const rejected = error.rejected ?? [];
+    if (rejected.length) {
+      /** @type {Record<string, string>} */
+      const errors = {};
+      for (const refusal of rejected) {
+        const field = (["to", "cc", "bcc"].find((name) => composer.fields[/** @type {"to" | "cc" | "bcc"} */ (name)].some((entry) => entry.address === refusal.address)) ?? "to");
+        errors[field] = `${errors[field] ? `${errors[field]}; ` : ""}${refusal.address}: ${refusal.message}`;
+      }
+      this.app.composeForm.showErrors(errors);
+    }
+    this.app.composeForm.status(actionMessage("Sending", error), true);
+  }
+
+  /** Signed out: nothing of compose's stays. */
+  async signedOut() {
+    const composer = this.composer;
+    this.composer = null;
+    this.app.composeForm.close();
+    await composer?.close().catch(() => {});
+    const session = this.imapSession;
+    this.imapSession = null;
+    this.sizeLimit = null;
+    const client = await session?.catch(() => null);
+    await client?.logout().catch(() => {});
+    client?.free();
+  }
+}
+
+/** The identity's signature under the "-- " separator, or nothing. @param {{signature?: string}} identity */
+function signature(identity) {
+  return identity.signature ? `\n\n-- \n${identity.signature}` : "";
+}
