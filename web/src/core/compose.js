@@ -237,6 +237,15 @@ export class LocalDrafts {
   }
 }
 
+/**
+ * `<random@domain>` from the sender's domain, random from `crypto.getRandomValues`.
+ * @param {string} from
+ */
+export function newMessageId(from) {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `<${random}@${from.split("@").pop() || "webmail.invalid"}>`;
+}
+
 /** How long a sent message waits in the page for "Undo". */
 export const UNDO_MS = 5000;
 /** How long the user must pause before the draft is saved to the server. */
@@ -345,6 +354,9 @@ export class Composer extends EventTarget {
       };
     });
     this.undo = cancel;
+    // Chosen once: a retry after a failure is the same message to the recipients
+    // (and to Gmail, which drops a second copy with the same Message-ID).
+    this.fields.messageId ??= newMessageId(this.fields.from.address);
     const result = (async () => {
       await waited;
       this.undo = null;
@@ -357,8 +369,6 @@ export class Composer extends EventTarget {
       } finally {
         smtp.close().catch(() => {});
       }
-      // The same message from now on: a retry of the filing keeps its Message-ID.
-      this.fields.messageId = sent.messageId;
       this.closed = true;
       await this.local?.remove().catch(() => {});
       await this.afterSent().catch((error) => this.report("filing-failed", error));

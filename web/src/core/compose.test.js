@@ -2,7 +2,7 @@
 // Thunderbird or Roundcube expects them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses } from "./compose.js";
+import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses, newMessageId } from "./compose.js";
 
 /** A message as the client's fetchMessage returns it. */
 function message(overrides = {}) {
@@ -79,4 +79,10 @@ test("typed addresses parse with names, commas in quotes, and say what is not an
   ]);
   assert.deepEqual(invalid, ["not an address"]);
   assert.equal(formatAddresses(mailboxes), '"Doe, John" <john@example.org>, bob@example.org, x@y');
+});
+
+test("a Message-ID is random, from the sender's domain", () => {
+  const first = newMessageId("alice@example.org");
+  assert.match(first, /^<[0-9a-f]{32}@example\.org>$/);
+  assert.notEqual(newMessageId("alice@example.org"), first);
 });
