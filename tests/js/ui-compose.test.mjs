@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { withWebmail, eventually, openMessage, screenshot } from "./ui.mjs";
+import { withWebmail, eventually, openMessage, openFolder, screenshot } from "./ui.mjs";
 import { serverFlags } from "./doveadm.mjs";
 
 const DOVEADM = ["/usr/bin/doveadm", "/usr/sbin/doveadm"].find((path) => existsSync(path)) || "doveadm";
@@ -107,9 +107,20 @@ test("saving a draft again and again keeps one draft, and sending removes it", a
     }, "the last edit saved");
     assert.equal(drafts.length, 1, "one draft, replaced on every save");
     assert.ok(most <= 2, `never more than the new copy beside the old one (saw ${most})`);
+
+    // Closed, then taken up again from Drafts: the same draft, not a second one.
+    await form(page).getByRole("button", { name: "Close" }).click();
+    await openFolder(page, "Drafts");
+    await openMessage(page, "Draft in progress");
+    await page.getByRole("button", { name: "Edit draft" }).click();
+    assert.equal(await form(page).getByLabel("Message").inputValue(), "edit 10\n");
+    assert.equal(await form(page).getByLabel("To", { exact: true }).inputValue(), "bob@mail.test");
+    await form(page).getByLabel("Message").fill("final words\n");
     await form(page).getByRole("button", { name: "Send" }).click();
     await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
     await eventually(() => stored(server, "alice", "Drafts", "Draft in progress").length === 0, "the draft removed once sent");
+    const delivered = await eventually(() => stored(server, "bob", "INBOX", "Draft in progress")[0], "the message in Bob's INBOX");
+    assert.match(delivered, /final words/);
   });
 });
 

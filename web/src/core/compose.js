@@ -134,6 +134,30 @@ export function forwardDraft(message, identities) {
 }
 
 /**
+ * Text sent as format=flowed (DelSp=no) back as the writer typed it: a line
+ * ending in a space goes on with the next line of the same quote depth, and
+ * the space-stuffing of RFC 3676 4.4 comes off. The signature separator stays.
+ * @param {string} text
+ */
+export function unflowed(text) {
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  const out = [];
+  let open = false;
+  let openDepth = 0;
+  for (const raw of lines) {
+    const depth = /^>*/.exec(raw)?.[0].length ?? 0;
+    let line = raw.slice(depth);
+    if (line.startsWith(" ")) line = line.slice(1);
+    const quote = depth ? `${">".repeat(depth)} ` : "";
+    if (open && depth === openDepth) out[out.length - 1] += line;
+    else out.push(quote + line);
+    open = line.endsWith(" ") && line !== "-- ";
+    openDepth = depth;
+  }
+  return out.map((line) => (line === "-- " ? line : line.replace(/ +$/, ""))).join("\n");
+}
+
+/**
  * Parses what a user types in an address field: "Bob <bob@x.org>, carol@x.org".
  * @param {string} text
  * @returns {{mailboxes: Mailbox[], invalid: string[]}}

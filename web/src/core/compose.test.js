@@ -2,7 +2,7 @@
 // Thunderbird or Roundcube expects them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses, newMessageId } from "./compose.js";
+import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses, newMessageId, unflowed } from "./compose.js";
 
 /** A message as the client's fetchMessage returns it. */
 function message(overrides = {}) {
@@ -85,4 +85,9 @@ test("a Message-ID is random, from the sender's domain", () => {
   const first = newMessageId("alice@example.org");
   assert.match(first, /^<[0-9a-f]{32}@example\.org>$/);
   assert.notEqual(newMessageId("alice@example.org"), first);
+});
+
+test("flowed text comes back as typed: soft breaks joined, stuffing removed, quotes kept apart", () => {
+  const flowed = "This paragraph is \nlong.\n From here\n> a quoted \n> line\n>> deeper\n-- \nAlice\n";
+  assert.equal(unflowed(flowed), "This paragraph is long.\nFrom here\n> a quoted line\n>> deeper\n-- \nAlice\n");
 });

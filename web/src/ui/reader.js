@@ -81,9 +81,7 @@ export class Reader {
           "div",
           { class: "reader-tools" },
           this.backButton(),
-          h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose", { kind: "reply" }) }, icon(ICONS.reply), "Reply"),
-          h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose", { kind: "replyAll" }) }, icon(ICONS.replyAll), "Reply all"),
-          h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose", { kind: "forward" }) }, icon(ICONS.forward), "Forward"),
+          ...this.composeButtons(message),
           h("span", { class: "spacer" }),
           h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "view-source", { uid: message.uid }) }, icon(ICONS.source), "View source"),
         ),
@@ -95,6 +93,14 @@ export class Reader {
       attachments.length ? this.attachmentList(message.uid, attachments) : null,
     ];
     this.element.replaceChildren(...parts.filter((part) => part !== null));
+  }
+
+  /** Edit for a draft; Reply, Reply all and Forward for the rest. @param {import("../../pkg/client_wasm.js").Message} message */
+  composeButtons(message) {
+    const button = (/** @type {string} */ kind, /** @type {string} */ paths, /** @type {string} */ label) =>
+      h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose", { kind }) }, icon(paths), label);
+    if (message.flags.includes("\\Draft")) return [button("draft", ICONS.compose, "Edit draft")];
+    return [button("reply", ICONS.reply, "Reply"), button("replyAll", ICONS.replyAll, "Reply all"), button("forward", ICONS.forward, "Forward")];
   }
 
   backButton() {

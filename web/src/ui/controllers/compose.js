@@ -4,7 +4,7 @@
 
 import { signIn } from "../../core/session.js";
 import { PageTls } from "../../core/page-tls.js";
-import { Composer, LocalDrafts, loadCompose, loadIdentities, parseAddresses, replyDraft, forwardDraft, UNDO_MS } from "../../core/compose.js";
+import { Composer, LocalDrafts, loadCompose, loadIdentities, parseAddresses, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
 import { actionMessage } from "../../core/errors.js";
 
 /** @typedef {import("../../core/compose.js").DraftFields} DraftFields */
@@ -97,7 +97,7 @@ export class ComposeController {
 
   /**
    * Opens the form.
-   * @param {"new" | "reply" | "replyAll" | "forward" | "restore"} kind
+   * @param {"new" | "reply" | "replyAll" | "forward" | "draft" | "restore"} kind
    * @param {{fields: DraftFields, origin: import("../../core/compose.js").Origin | null, draftUid: number | null}} [saved] what `restore` brings back
    */
   async open(kind, saved) {
@@ -120,10 +120,28 @@ export class ComposeController {
       let fields;
       let origin = null;
       let title = "New message";
+      /** The server copy the next save replaces. */
+      let draftUid = saved?.draftUid ?? null;
       if (kind === "restore" && saved) {
         fields = saved.fields;
         origin = saved.origin;
         title = "Unsent message";
+      } else if (kind === "draft" && message) {
+        // A draft from Drafts, to go on with: the next save replaces it, sending removes it.
+        fields = {
+          from: mailboxOf(message.from[0]) ?? identities[0],
+          to: message.to.flatMap((entry) => mailboxOf(entry) ?? []),
+          cc: message.cc.flatMap((entry) => mailboxOf(entry) ?? []),
+          bcc: message.bcc.flatMap((entry) => mailboxOf(entry) ?? []),
+          subject: message.subject ?? "",
+          text: unflowed(message.text ?? ""),
+          attachments: await this.originalAttachments(message),
+          inReplyTo: message.inReplyTo ?? undefined,
+          references: message.references,
+          messageId: message.messageId ?? undefined,
+        };
+        if (core.list.path === core.special("\\Drafts")?.path) draftUid = message.uid;
+        title = "Draft";
       } else if (kind === "new" || !message) {
         fields = { from: identities[0], to: [], cc: [], bcc: [], subject: "", text: signature(identities[0]), attachments: [] };
       } else if (kind === "forward") {
@@ -144,7 +162,7 @@ export class ComposeController {
         sent: core.special("\\Sent")?.path ?? null,
       };
       const composer = new Composer(services, fields, origin, new LocalDrafts(credentials.username));
-      composer.draftUid = saved?.draftUid ?? null;
+      composer.draftUid = draftUid;
       composer.addEventListener("draft-saving", () => this.app.composeForm.status("Saving draft…"));
       composer.addEventListener("draft-saved", () => this.app.composeForm.status("Draft saved"));
       composer.addEventListener("draft-failed", (event) => this.app.composeForm.status(actionMessage("Saving the draft", /** @type {CustomEvent} */ (event).detail), true));
@@ -301,6 +319,11 @@ export class ComposeController {
     await client?.logout().catch(() => {});
     client?.free();
   }
+}
+
+/** An address from a message as a draft's mailbox, or null without one. @param {{name: string | null, address: string | null} | undefined} entry */
+function mailboxOf(entry) {
+  return entry?.address ? { name: entry.name, address: entry.address } : null;
 }
 
 /** The identity's signature under the "-- " separator, or nothing. @param {{signature?: string}} identity */
