@@ -156,3 +156,74 @@ test("a message over the server's limit is refused before it is uploaded, and re
     await env.close();
   }
 });
+
+test("with end-to-end submission the bridge relays only ciphertext: no password, no message text", async () => {
+  const env = await assemble(async (onClose) => {
+    const server = await startDovecot({ submission: true });
+    onClose(() => server.stop());
+    const trust = `ca_file = ${JSON.stringify(server.ca_file)}\n`;
+    const bridge = await startBridge(`
+[[upstream]]
+name = "e2e"
+address = "127.0.0.1:${server.imap_port}"
+tls = "none"
+${trust}submission = "localhost:${server.submission.tls_port}"
+submission_tls = "end-to-end"
+
+[[upstream]]
+name = "e2e-starttls"
+address = "127.0.0.1:${server.imap_port}"
+tls = "none"
+${trust}submission = "localhost:${server.submission.port}"
+submission_tls = "end-to-end-starttls"
+`);
+    onClose(() => bridge.stop());
+    const browser = await launchBrowser();
+    onClose(() => browser.close());
+    const page = await browser.newPage();
+    const frames = [];
+    page.on("websocket", (socket) => {
+      socket.on("framesent", (frame) => frames.push(Buffer.from(frame.payload)));
+      socket.on("framereceived", (frame) => frames.push(Buffer.from(frame.payload)));
+    });
+    await page.goto(bridge.url);
+    return { server, bridge, page, frames };
+  });
+  try {
+    for (const upstream of ["e2e", "e2e-starttls"]) {
+      env.frames.length = 0;
+      const sent = await env.page.evaluate(
+        async ({ upstream, wsUrl }) => {
+          const compose = await import("/pkg/client_compose.js");
+          await compose.default();
+          const tls = await import("/pkg/client_tls.js");
+          await tls.default();
+          const list = await (await fetch("/api/upstreams")).json();
+          const entry = list.upstreams.find((candidate) => candidate.name === upstream);
+          const info = entry.submission.endToEnd;
+          const smtp = await compose.SmtpClient.connect({
+            url: wsUrl,
+            upstream,
+            endToEnd: { starttls: info.starttls, createSession: () => new tls.TlsSession(info.serverName, { extraRootsPem: info.extraRootsPem ?? undefined }) },
+          });
+          await smtp.login("alice", "wonderland");
+          const result = await smtp.send({ from: "alice@mail.test", to: ["bob@mail.test"], subject: `Sealed over ${upstream}`, text: "The vault code is 7-3-1.\n" });
+          await smtp.close();
+          return { canSend: entry.canSend, tls: entry.submission.tls, accepted: result.accepted };
+        },
+        { upstream, wsUrl: env.bridge.wsUrl },
+      );
+      assert.equal(sent.canSend, true);
+      assert.equal(sent.tls, upstream === "e2e" ? "end-to-end" : "end-to-end-starttls");
+      assert.deepEqual(sent.accepted, ["bob@mail.test"]);
+      const wire = Buffer.concat(env.frames);
+      // PLAIN's initial response for alice/wonderland, the password, and the text.
+      for (const secret of ["wonderland", "AGFsaWNlAHdvbmRlcmxhbmQ=", "vault code", `Sealed over ${upstream}`, "RCPT TO"]) {
+        assert.equal(wire.indexOf(Buffer.from(secret)), -1, `${upstream}: "${secret}" crossed the bridge readable`);
+      }
+      if (upstream === "e2e-starttls") assert.ok(wire.includes(Buffer.from("STARTTLS\r\n")), "the page itself asked for STARTTLS");
+    }
+  } finally {
+    await env.close();
+  }
+});

@@ -3,7 +3,7 @@
 // large attachments, and a refused recipient shown on its field.
 
 import { signIn } from "../../core/session.js";
-import { PageTls } from "../../core/page-tls.js";
+import { PageTls, loadTls } from "../../core/page-tls.js";
 import { Composer, LocalDrafts, loadCompose, loadIdentities, parseAddresses, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
 import { actionMessage } from "../../core/errors.js";
 
@@ -53,8 +53,8 @@ export class ComposeController {
     /** @type {any} */
     let tls;
     if (endToEnd) {
-      const module = this.app.pageTls?.module;
-      if (!module) throw Object.assign(new Error("TLS in the page is not loaded"), { code: "TLS_FAILED" });
+      // The IMAP side may be TLS in the bridge: the TLS module is then loaded here first.
+      const module = this.app.pageTls?.module ?? (await loadTls(this.app.wasmUrl));
       tls = {
         starttls: endToEnd.starttls,
         createSession: () => new module.TlsSession(endToEnd.serverName, { extraRootsPem: endToEnd.extraRootsPem ?? undefined, pinnedSha256: endToEnd.pinnedSha256 }),
