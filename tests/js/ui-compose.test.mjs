@@ -150,3 +150,24 @@ test("a reload mid-compose brings the message back after signing in", async () =
     assert.equal(await form(page).getByLabel("To", { exact: true }).inputValue(), "bob@mail.test");
   });
 });
+
+test("an identity with a signature is kept on the device and starts the next message", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page }) => {
+    await page.getByRole("button", { name: "New message" }).click();
+    await form(page).getByRole("button", { name: "Identity…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Identity" });
+    await dialog.getByLabel("Email address").fill("not an address");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.getByText("Give an email address").waitFor();
+    await dialog.getByLabel("Your name").fill("Alice Example");
+    await dialog.getByLabel("Email address").fill("alice@mail.test");
+    await dialog.getByLabel("Signature").fill("Alice\nExample Corp");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    assert.equal(await form(page).getByLabel("From").inputValue(), "Alice Example <alice@mail.test>");
+    await form(page).getByRole("button", { name: "Discard" }).click();
+    await form(page).waitFor({ state: "hidden" });
+    await page.getByRole("button", { name: "New message" }).click();
+    assert.equal(await form(page).getByLabel("From").inputValue(), "Alice Example <alice@mail.test>");
+    assert.equal(await form(page).getByLabel("Message").inputValue(), "\n\n-- \nAlice\nExample Corp");
+  });
+});

@@ -251,6 +251,7 @@ export class WebmailApp extends HTMLElement {
     shadow.addEventListener("compose-save", (event) => this.composing.save(/** @type {CustomEvent} */ (event).detail));
     shadow.addEventListener("compose-close", (event) => this.composing.close(/** @type {CustomEvent} */ (event).detail));
     shadow.addEventListener("compose-discard", () => this.composing.discard());
+    shadow.addEventListener("compose-identity", (event) => this.composing.editIdentity(/** @type {CustomEvent} */ (event).detail));
     shadow.addEventListener("keydown", (event) => this.keyboard.keydown(/** @type {KeyboardEvent} */ (event)));
     this.searchInput.addEventListener("input", () => {
       if (this.searchInput.value === "" && this.core?.list.query) this.listPane.clearSearch();

@@ -61,7 +61,19 @@ export class ComposeForm {
         },
       },
       h("header", { class: "compose-head" }, h("h2", null, title), h("button", { type: "button", class: "ghost", "aria-label": "Close", title: "Close (the draft is kept)", onclick: () => emit(this.element, "compose-close", this.fields()) }, "×")),
-      h("label", { class: "field field-from" }, h("span", { class: "field-label" }, "From"), from, identityList, h("span", { class: "field-error", role: "alert" })),
+      h(
+        "label",
+        { class: "field field-from" },
+        h("span", { class: "field-label" }, "From"),
+        h(
+          "span",
+          { class: "from-line" },
+          from,
+          h("button", { type: "button", class: "ghost", onclick: () => emit(this.element, "compose-identity", this.fields()) }, "Identity…"),
+        ),
+        identityList,
+        h("span", { class: "field-error", role: "alert" }),
+      ),
       field("to", "To", formatAddresses(fields.to)),
       h(
         "div",
@@ -92,6 +104,12 @@ export class ComposeForm {
     this.element.hidden = false;
     (fields.to.length ? this.body : this.inputs.to).focus();
     if (fields.to.length) this.body.setSelectionRange(0, 0);
+  }
+
+  /** Sets the From field (an identity was edited). @param {Mailbox} identity */
+  setFrom(identity) {
+    this.inputs.from.value = formatAddresses([identity]);
+    this.changed();
   }
 
   /** @param {"cc" | "bcc"} name @param {Event} event */

@@ -106,6 +106,47 @@ export function nameDialog({ title, label, value = "", confirm, validate, choice
 }
 
 /**
+ * Edits an identity to send from: name, address and signature.
+ * @param {{name?: string | null, address: string, signature?: string}} identity
+ * @returns {Promise<{name: string | null, address: string, signature: string} | null>}
+ */
+export function identityDialog(identity) {
+  return modal(
+    "Identity",
+    (close) => {
+      const name = /** @type {HTMLInputElement} */ (h("input", { id: "identity-name", value: identity.name ?? "", autocomplete: "name", autofocus: true }));
+      const address = /** @type {HTMLInputElement} */ (h("input", { id: "identity-address", type: "email", value: identity.address, autocomplete: "email" }));
+      const signature = /** @type {HTMLTextAreaElement} */ (h("textarea", { id: "identity-signature", rows: 4 }));
+      signature.value = identity.signature ?? "";
+      const error = h("p", { class: "dialog-error", role: "alert" });
+      const submit = (/** @type {Event} */ event) => {
+        event.preventDefault();
+        if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(address.value.trim())) {
+          error.textContent = "Give an email address, such as alice@example.org.";
+          address.focus();
+          return;
+        }
+        close({ name: name.value.trim() || null, address: address.value.trim(), signature: signature.value.replace(/\s+$/, "") });
+      };
+      return [
+        h(
+          "form",
+          // Our own check says what is wrong in a sentence; the browser's would just block.
+          { onsubmit: submit, novalidate: true },
+          h("h2", null, "Identity"),
+          h("div", { class: "field" }, h("label", { for: "identity-name" }, "Your name"), name),
+          h("div", { class: "field" }, h("label", { for: "identity-address" }, "Email address"), address),
+          h("div", { class: "field" }, h("label", { for: "identity-signature" }, "Signature"), signature),
+          error,
+          h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: () => close(null) }, "Cancel"), h("button", { type: "submit", class: "primary" }, "Save")),
+        ),
+      ];
+    },
+    null,
+  );
+}
+
+/**
  * The keyboard shortcuts.
  * @param {[string, string][]} shortcuts keys and what they do
  */

@@ -4,7 +4,8 @@
 
 import { signIn } from "../../core/session.js";
 import { PageTls, loadTls } from "../../core/page-tls.js";
-import { Composer, LocalDrafts, loadCompose, loadIdentities, parseAddresses, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
+import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, parseAddresses, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
+import { identityDialog } from "../dialogs.js";
 import { actionMessage } from "../../core/errors.js";
 
 /** @typedef {import("../../core/compose.js").DraftFields} DraftFields */
@@ -211,6 +212,26 @@ export class ComposeController {
     }
     if (!fields.from?.address) errors.from = "Give the address to send from.";
     return { fields, errors };
+  }
+
+  /**
+   * Edits the identity in the From field (or makes one of it), kept on this
+   * device; the next new message starts from it, with its signature.
+   * @param {TypedFields} typed
+   */
+  async editIdentity(typed) {
+    const credentials = this.app.credentials;
+    if (!credentials) return;
+    const identities = loadIdentities(credentials.username).filter((identity) => identity.address);
+    const typedFrom = parseAddresses(typed.from).mailboxes[0];
+    const current = identities.find((identity) => identity.address.toLowerCase() === typedFrom?.address.toLowerCase()) ?? typedFrom ?? { name: null, address: "" };
+    const edited = await identityDialog(current);
+    if (!edited) return;
+    const others = identities.filter((identity) => identity.address.toLowerCase() !== edited.address.toLowerCase() && identity !== current);
+    // The edited one first: it is the default for the next new message.
+    this.identities = [edited, ...others];
+    saveIdentities(this.identities);
+    this.app.composeForm.setFrom(edited);
   }
 
   /** @param {TypedFields} typed */
