@@ -171,3 +171,23 @@ test("an identity with a signature is kept on the device and starts the next mes
     assert.equal(await form(page).getByLabel("Message").inputValue(), "\n\n-- \nAlice\nExample Corp");
   });
 });
+
+test("a forward carries the original's text and attachments and marks it forwarded", async () => {
+  await withWebmail({ messages: 40, submission: true }, async ({ page, server }) => {
+    const original = server.manifest.find((message) => message.folder === "INBOX" && JSON.stringify(message.kind) === '"attachments"');
+    assert.ok(original, "the corpus has a message with attachments");
+    await openMessage(page, original.subject);
+    await page.getByRole("button", { name: "Forward" }).click();
+    assert.equal(await form(page).getByLabel("Subject").inputValue(), `Fwd: ${original.subject}`);
+    assert.match(await form(page).getByLabel("Message").inputValue(), /---------- Forwarded message ----------/);
+    const files = form(page).getByRole("list", { name: "Attachments" });
+    for (const name of ["Übersicht 2024.pdf", "photo.png", "archive.zip"]) await files.getByText(name, { exact: true }).waitFor();
+    await form(page).getByLabel("From").fill("alice@mail.test");
+    await form(page).getByLabel("To", { exact: true }).fill("bob@mail.test");
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
+    const delivered = await eventually(() => stored(server, "bob", "INBOX", original.subject)[0], "the forward in Bob's INBOX");
+    for (const name of ["photo.png", "archive.zip", "%C3%9Cbersicht%202024.pdf"]) assert.ok(delivered.includes(name), `${name} carried along`);
+    await eventually(() => serverFlags(server, "INBOX", original.uid).includes("$Forwarded"), "$Forwarded on the original");
+  });
+});

@@ -401,12 +401,20 @@ export class Composer extends EventTarget {
     return result;
   }
 
-  /** Files the kept copy (with its Bcc) in Sent, flags the original, removes the draft. */
+  /**
+   * Files the kept copy (with its Bcc) in Sent, unless the server already
+   * filed one itself (Gmail, Microsoft 365 and iCloud do: a second copy would
+   * be a duplicate), flags the original, removes the draft.
+   */
   async afterSent() {
     const imap = await this.services.imap();
     if (this.services.sent) {
-      const kept = this.services.compose.buildMessage(this.draft(), { keep: true });
-      await imap.append(this.services.sent, kept, { flags: ["\\Seen"] });
+      await imap.select(this.services.sent);
+      const filed = await imap.searchRaw(`HEADER Message-ID ${JSON.stringify(this.fields.messageId)}`);
+      if (!filed.length) {
+        const kept = this.services.compose.buildMessage(this.draft(), { keep: true });
+        await imap.append(this.services.sent, kept, { flags: ["\\Seen"] });
+      }
     }
     if (this.origin) {
       await imap.select(this.origin.folder);

@@ -2,7 +2,7 @@
 // Thunderbird or Roundcube expects them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses, newMessageId, unflowed } from "./compose.js";
+import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses, newMessageId, unflowed, Composer } from "./compose.js";
 
 /** A message as the client's fetchMessage returns it. */
 function message(overrides = {}) {
@@ -90,4 +90,35 @@ test("a Message-ID is random, from the sender's domain", () => {
 test("flowed text comes back as typed: soft breaks joined, stuffing removed, quotes kept apart", () => {
   const flowed = "This paragraph is \nlong.\n From here\n> a quoted \n> line\n>> deeper\n-- \nAlice\n";
   assert.equal(unflowed(flowed), "This paragraph is long.\nFrom here\n> a quoted line\n>> deeper\n-- \nAlice\n");
+});
+
+/** A Composer whose IMAP session is a fake that answers `searchRaw` with `filed`. */
+function composerWithSent(filed) {
+  const calls = [];
+  const imap = {
+    select: async (path) => calls.push(["select", path]),
+    searchRaw: async (criteria) => (calls.push(["search", criteria]), filed),
+    append: async (path, _bytes, options) => (calls.push(["append", path, options.flags]), 9),
+    setFlags: async (uids, flags) => calls.push(["flags", uids, flags]),
+    expunge: async () => calls.push(["expunge"]),
+  };
+  const services = { compose: { buildMessage: () => new Uint8Array([1]) }, imap: async () => imap, smtp: async () => null, drafts: "Drafts", sent: "Sent" };
+  const fields = { from: { address: "alice@example.org" }, to: [{ address: "bob@example.org" }], cc: [], bcc: [], subject: "x", text: "", attachments: [], messageId: "<a1@example.org>" };
+  const composer = new Composer(/** @type {any} */ (services), /** @type {any} */ (fields), { folder: "INBOX", uid: 3, flag: "\\Answered" });
+  return { composer, calls };
+}
+
+test("the Sent copy is filed unless the server filed one itself, and the original is marked", async () => {
+  const fresh = composerWithSent([]);
+  await fresh.composer.afterSent();
+  assert.deepEqual(fresh.calls, [
+    ["select", "Sent"],
+    ["search", 'HEADER Message-ID "<a1@example.org>"'],
+    ["append", "Sent", ["\\Seen"]],
+    ["select", "INBOX"],
+    ["flags", [3], ["\\Answered"]],
+  ]);
+  const filed = composerWithSent([12]);
+  await filed.composer.afterSent();
+  assert.ok(!filed.calls.some(([call]) => call === "append"), "no duplicate in Sent");
 });
