@@ -4,10 +4,6 @@
 use std::fmt;
 
 use smtp_proto::response::parser::ResponseReceiver;
-use smtp_proto::{
-    AUTH_LOGIN, AUTH_OAUTHBEARER, AUTH_PLAIN, AUTH_XOAUTH2, EXT_8BIT_MIME, EXT_CHUNKING, EXT_PIPELINING, EXT_SIZE,
-    EXT_SMTP_UTF8, EhloResponse,
-};
 
 /// One server reply: its code, the enhanced status code (RFC 3463) when the
 /// server sends them, and its text (the lines of a multi-line reply joined).
@@ -118,29 +114,38 @@ pub struct Extensions {
 }
 
 impl Extensions {
-    /// Reads a whole EHLO reply.
+    /// Reads a whole EHLO reply: the first line names the server, each
+    /// further line is a keyword and its parameters (RFC 5321 4.1.1.1).
     pub(crate) fn parse(raw: &[u8]) -> Option<Self> {
-        let ehlo = EhloResponse::parse(&mut raw.iter()).ok()?;
-        let has = |extension| ehlo.has_capability(extension);
-        let auth = [
-            (AUTH_PLAIN, "PLAIN"),
-            (AUTH_LOGIN, "LOGIN"),
-            (AUTH_XOAUTH2, "XOAUTH2"),
-            (AUTH_OAUTHBEARER, "OAUTHBEARER"),
-        ]
-        .into_iter()
-        .filter(|(flag, _)| ehlo.auth_mechanisms & flag != 0)
-        .map(|(_, name)| name)
-        .collect();
-        Some(Self {
-            server_name: ehlo.hostname.clone(),
-            pipelining: has(EXT_PIPELINING),
-            chunking: has(EXT_CHUNKING),
-            eight_bit_mime: has(EXT_8BIT_MIME),
-            smtp_utf8: has(EXT_SMTP_UTF8),
-            max_size: has(EXT_SIZE).then_some(ehlo.size as u64),
-            auth,
-        })
+        let text = String::from_utf8_lossy(raw);
+        let mut lines = text.lines().map(|line| line.get(4..).unwrap_or_default());
+        let mut extensions = Self {
+            server_name: lines.next()?.split(' ').next().unwrap_or_default().to_owned(),
+            ..Self::default()
+        };
+        for line in lines {
+            let mut words = line.split(' ');
+            let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
+            match keyword.as_str() {
+                "PIPELINING" => extensions.pipelining = true,
+                "CHUNKING" => extensions.chunking = true,
+                "8BITMIME" => extensions.eight_bit_mime = true,
+                "SMTPUTF8" => extensions.smtp_utf8 = true,
+                "SIZE" => extensions.max_size = Some(words.next().and_then(|size| size.parse().ok()).unwrap_or(0)),
+                "AUTH" => {
+                    for mechanism in words {
+                        let known = ["PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"]
+                            .into_iter()
+                            .find(|name| name.eq_ignore_ascii_case(mechanism));
+                        if let Some(name) = known.filter(|name| !extensions.auth.contains(name)) {
+                            extensions.auth.push(name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(extensions)
     }
 
     /// The size limit to check a message against, if the server gave one.
