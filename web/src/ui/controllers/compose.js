@@ -180,18 +180,36 @@ export class ComposeController {
     }
   }
 
-  /** The original's attachments, for a forward. @param {import("../../../pkg/client_wasm.js").Message} message */
+  /**
+   * The original's attachments, for a forward or a draft, with progress while
+   * they come.
+   * @param {import("../../../pkg/client_wasm.js").Message} message
+   */
   async originalAttachments(message) {
     const core = this.app.core;
     if (!core) return [];
     const files = message.attachments.filter((part) => !part.inline);
-    return Promise.all(
-      files.map(async (part) => ({
-        filename: part.filename ?? "attachment",
-        contentType: part.contentType,
-        data: await core.client.fetchPart(message.uid, part.partId, undefined),
-      })),
-    );
+    if (!files.length) return [];
+    const total = files.reduce((sum, part) => sum + part.size, 0);
+    const loaded = files.map(() => 0);
+    const notice = this.app.toasts.show({ text: "Fetching the attachments…", timeout: 10 * 60_000 }, () => {});
+    try {
+      return await Promise.all(
+        files.map(async (part, index) => ({
+          filename: part.filename ?? "attachment",
+          contentType: part.contentType,
+          data: await core.client.fetchPart(message.uid, part.partId, {
+            onProgress: (done) => {
+              loaded[index] = done;
+              const share = Math.min(100, Math.floor((loaded.reduce((sum, value) => sum + value, 0) / Math.max(total, 1)) * 100));
+              notice.setText(`Fetching the attachments… ${share}%`);
+            },
+          }),
+        })),
+      );
+    } finally {
+      notice.remove();
+    }
   }
 
   /**
