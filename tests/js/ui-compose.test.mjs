@@ -151,8 +151,8 @@ test("a reload mid-compose brings the message back after signing in", async () =
   });
 });
 
-test("an identity with a signature is kept on the device and starts the next message", async () => {
-  await withWebmail({ messages: 8, submission: true }, async ({ page }) => {
+test("an identity with a signature is kept on the server and starts the next message on any device", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, signIn }) => {
     await page.getByRole("button", { name: "New message" }).click();
     await form(page).getByRole("button", { name: "Identity…" }).click();
     const dialog = page.getByRole("dialog", { name: "Identity" });
@@ -164,8 +164,13 @@ test("an identity with a signature is kept on the device and starts the next mes
     await dialog.getByLabel("Signature").fill("Alice\nExample Corp");
     await dialog.getByRole("button", { name: "Save" }).click();
     assert.equal(await form(page).getByLabel("From").inputValue(), "Alice Example <alice@mail.test>");
+    await form(page).getByText("Identity saved").waitFor();
     await form(page).getByRole("button", { name: "Discard" }).click();
     await form(page).waitFor({ state: "hidden" });
+    // Another device: nothing of this one's storage, the same account.
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await signIn();
     await page.getByRole("button", { name: "New message" }).click();
     assert.equal(await form(page).getByLabel("From").inputValue(), "Alice Example <alice@mail.test>");
     assert.equal(await form(page).getByLabel("Message").inputValue(), "\n\n-- \nAlice\nExample Corp");

@@ -237,8 +237,9 @@ fn untagged(cursor: &mut Cursor<'_>) -> ParseResult<Response> {
         }
         b"NAMESPACE" => namespace(cursor)?,
         b"ID" => id(cursor)?,
+        b"METADATA" => metadata(cursor)?,
         _ => {
-            // Unknown data (QUOTA, METADATA, ACL...): keep the name, skip the rest.
+            // Unknown data (QUOTA, ACL...): keep the name, skip the rest.
             cursor.text();
             Data::Other(String::from_utf8_lossy(&keyword).into_owned())
         }
@@ -433,6 +434,28 @@ fn id(cursor: &mut Cursor<'_>) -> ParseResult<Data> {
     Ok(Data::Id(Some(fields)))
 }
 
+/// `mailbox (entry value ...)`, or `mailbox entry ...` when unsolicited (RFC 5464 4.4).
+fn metadata(cursor: &mut Cursor<'_>) -> ParseResult<Data> {
+    let raw_name = cursor.astring()?.into_owned();
+    cursor.skip_spaces();
+    let mut entries = Vec::new();
+    if cursor.peek() == Some(b'(') {
+        let items = cursor.list(2)?;
+        for pair in items.chunks(2) {
+            let Some(name) = pair.first().and_then(value_text) else {
+                continue;
+            };
+            entries.push((name, pair.get(1).and_then(Value::to_nstring)));
+        }
+    } else {
+        while !cursor.at_line_end() {
+            entries.push((String::from_utf8_lossy(&cursor.astring()?).into_owned(), None));
+            cursor.skip_spaces();
+        }
+    }
+    Ok(Data::Metadata { raw_name, entries })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,6 +574,27 @@ mod tests {
         );
         // A partial ID is a framing matter; a complete one with NIL parses.
         assert_eq!(parse("* ID NIL\r\n"), Response::Data(Data::Id(None)));
+    }
+
+    #[test]
+    fn metadata_with_values_and_unsolicited() {
+        assert_eq!(
+            parse("* METADATA \"\" (/private/vendor/x {5}\r\nhello /shared/comment NIL)\r\n"),
+            Response::Data(Data::Metadata {
+                raw_name: Vec::new(),
+                entries: vec![
+                    ("/private/vendor/x".into(), Some(b"hello".to_vec())),
+                    ("/shared/comment".into(), None)
+                ],
+            })
+        );
+        assert_eq!(
+            parse("* METADATA INBOX /shared/comment /private/comment\r\n"),
+            Response::Data(Data::Metadata {
+                raw_name: b"INBOX".to_vec(),
+                entries: vec![("/shared/comment".into(), None), ("/private/comment".into(), None)],
+            })
+        );
     }
 
     #[test]

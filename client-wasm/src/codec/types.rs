@@ -442,6 +442,14 @@ pub enum Data {
     Namespace([Vec<Namespace>; 3]),
     /// `ID` (RFC 2971): field/value pairs, or `None` for `NIL`.
     Id(Option<Vec<(String, Option<String>)>>),
+    /// `METADATA` (RFC 5464): a mailbox's entries (`""` for the server's), with
+    /// their values (`None` for NIL, and in unsolicited reports of a change).
+    Metadata {
+        /// The mailbox, raw.
+        raw_name: Vec<u8>,
+        /// Entry names and values.
+        entries: Vec<(String, Option<Vec<u8>>)>,
+    },
     /// Any other untagged data, kept by name.
     Other(String),
 }

@@ -164,6 +164,32 @@ impl ImapClient {
         promise(async move { client.status(&path).await })
     }
 
+    /// Reads one metadata entry (RFC 5464) of `mailbox`, `""` for the
+    /// account's own, e.g. `/private/vendor/example/settings`; `null` when the
+    /// server holds none. Needs METADATA.
+    #[wasm_bindgen(js_name = getMetadata, unchecked_return_type = "Promise<string | null>")]
+    pub fn get_metadata(&self, mailbox: String, entry: String) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let found = client.get_metadata(&mailbox, std::slice::from_ref(&entry)).await?;
+            Ok(found
+                .into_iter()
+                .find_map(|(_, value)| value)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        })
+    }
+
+    /// Sets one metadata entry of `mailbox` (`""` for the account's own); `null` removes it.
+    #[wasm_bindgen(js_name = setMetadata, unchecked_return_type = "Promise<void>")]
+    pub fn set_metadata(&self, mailbox: String, entry: String, value: Option<String>) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            client
+                .set_metadata(&mailbox, vec![(entry, value.map(String::into_bytes))])
+                .await
+        })
+    }
+
     /// Selects a mailbox.
     #[wasm_bindgen(unchecked_return_type = "Promise<SelectInfo>")]
     pub fn select(&self, path: String) -> Promise {

@@ -36,17 +36,21 @@ fn start() -> Dovecot {
     Dovecot::builder().corpus(corpus()).start().expect("dovecot")
 }
 
+/// A client to the harness over STARTTLS, not signed in.
+async fn starttls_client(dovecot: &Dovecot) -> Result<Client, ClientError> {
+    Client::connect(
+        Rc::new(support::starttls_connector(dovecot)),
+        Rc::new(TokioRuntime::default()),
+        options(),
+    )
+    .await
+}
+
 #[test]
 fn login_failures_and_mechanisms() {
     let dovecot = Dovecot::start().unwrap();
     local(async {
-        let connect = || {
-            Client::connect(
-                Rc::new(support::starttls_connector(&dovecot)),
-                Rc::new(TokioRuntime::default()),
-                options(),
-            )
-        };
+        let connect = || starttls_client(&dovecot);
         let client = connect().await.unwrap();
         let error = client.login("alice", "wrong").await.unwrap_err();
         assert_eq!(error.code(), "AUTH_FAILED", "{error}");
@@ -747,5 +751,44 @@ fn compress_id_namespace_enable_and_other_extensions() {
         assert!(lsub.data.len() >= 5);
         let error: ClientError = client.fetch_summaries(&[1]).await.unwrap_err();
         assert_eq!(error.code(), "SERVER_ERROR", "no mailbox selected: {error}");
+    });
+}
+
+#[test]
+fn account_metadata_round_trips_and_is_per_user() {
+    let dovecot = Dovecot::start().unwrap();
+    local(async {
+        let connect = || starttls_client(&dovecot);
+        let entry = "/private/vendor/webmail-bridge/identities".to_owned();
+        let alice = connect().await.unwrap();
+        alice.login("alice", "wonderland").await.unwrap();
+        assert!(alice.has_capability("METADATA"));
+        assert_eq!(
+            alice.get_metadata("", std::slice::from_ref(&entry)).await.unwrap(),
+            vec![(entry.clone(), None)]
+        );
+        // A value with a line break and non-ASCII goes as a literal and comes back whole.
+        let value = "[{\"name\":\"Alice Ärger\",\"signature\":\"Alice\\r\\nExample\"}]\r\n"
+            .as_bytes()
+            .to_vec();
+        alice
+            .set_metadata("", vec![(entry.clone(), Some(value.clone()))])
+            .await
+            .unwrap();
+        assert_eq!(
+            alice.get_metadata("", std::slice::from_ref(&entry)).await.unwrap(),
+            vec![(entry.clone(), Some(value))]
+        );
+        let bob = connect().await.unwrap();
+        bob.login("bob", "builder").await.unwrap();
+        assert_eq!(
+            bob.get_metadata("", std::slice::from_ref(&entry)).await.unwrap(),
+            vec![(entry.clone(), None)]
+        );
+        alice.set_metadata("", vec![(entry.clone(), None)]).await.unwrap();
+        assert_eq!(
+            alice.get_metadata("", std::slice::from_ref(&entry)).await.unwrap(),
+            vec![(entry, None)]
+        );
     });
 }

@@ -756,9 +756,12 @@ service imap-login {{
 service imap {{
   process_limit = 2048
 }}
+# METADATA (RFC 5464): per-account settings such as the webmail's identities.
+mail_attribute_dict = file:%h/dovecot-attributes
 protocol imap {{
   mail_plugins = $mail_plugins {compress}
   mail_max_userip_connections = 10000
+  imap_metadata = yes
 }}
 {submission}
 {extra}"#,

@@ -186,30 +186,54 @@ export function formatAddresses(list) {
 }
 
 const IDENTITIES_KEY = "webmail.identities";
+/** Where the server keeps them (RFC 5464), so they follow the user to any device. */
+export const IDENTITIES_ENTRY = "/private/vendor/webmail-bridge/identities";
+
+/** @typedef {Mailbox & {signature?: string}} Identity */
+
+/** @param {unknown} value @returns {value is Identity[]} */
+function identityList(value) {
+  return Array.isArray(value) && value.length > 0 && value.every((identity) => typeof identity?.address === "string");
+}
 
 /**
- * The user's identities: those saved on this device, else the signed-in
- * address. Names and signatures are the user's own settings.
+ * The user's identities: from the server where it has METADATA, else from
+ * this device, else the signed-in address.
  * @param {string} username
- * @returns {(Mailbox & {signature?: string})[]}
+ * @param {{capabilities: string[], getMetadata: (mailbox: string, entry: string) => Promise<string | null>} | null} client
+ * @returns {Promise<Identity[]>}
  */
-export function loadIdentities(username) {
+export async function loadIdentities(username, client) {
+  if (client?.capabilities.includes("METADATA")) {
+    try {
+      const saved = JSON.parse((await client.getMetadata("", IDENTITIES_ENTRY)) ?? "null");
+      if (identityList(saved)) return saved;
+    } catch {
+      // Unreadable on the server: this device's copy, if any, still serves.
+    }
+  }
   try {
     const saved = JSON.parse(localStorage.getItem(IDENTITIES_KEY) ?? "null");
-    if (Array.isArray(saved) && saved.length && saved.every((identity) => typeof identity?.address === "string")) return saved;
+    if (identityList(saved)) return saved;
   } catch {
     // Storage may be unavailable (private mode, a sandboxed embed): fall through.
   }
   return [{ name: null, address: username.includes("@") ? username : "" }];
 }
 
-/** @param {(Mailbox & {signature?: string})[]} identities */
-export function saveIdentities(identities) {
+/**
+ * Keeps the identities on this device and, where it has METADATA, on the server.
+ * @param {Identity[]} identities
+ * @param {{capabilities: string[], setMetadata: (mailbox: string, entry: string, value: string | null) => Promise<void>} | null} client
+ */
+export async function saveIdentities(identities, client) {
+  const text = JSON.stringify(identities);
   try {
-    localStorage.setItem(IDENTITIES_KEY, JSON.stringify(identities));
+    localStorage.setItem(IDENTITIES_KEY, text);
   } catch {
-    // Not kept on this device; the compose form still works for this visit.
+    // Not kept on this device; the server's copy (if any) still is.
   }
+  if (client?.capabilities.includes("METADATA")) await client.setMetadata("", IDENTITIES_ENTRY, text);
 }
 
 /**

@@ -6,6 +6,7 @@ use crate::codec::types::SequenceSet;
 mod dates;
 mod fetch;
 mod mailboxes;
+mod metadata;
 mod search;
 mod select;
 mod session;

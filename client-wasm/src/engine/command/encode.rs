@@ -56,6 +56,30 @@ impl Command {
                     }
                 }
             }
+            Self::GetMetadata { mailbox, entries } => {
+                w.raw("GETMETADATA ").mailbox(mailbox)?.raw(" (");
+                for (index, entry) in entries.iter().enumerate() {
+                    if index > 0 {
+                        w.sp();
+                    }
+                    w.astring(entry.as_bytes())?;
+                }
+                w.raw(")");
+            }
+            Self::SetMetadata { mailbox, entries } => {
+                w.raw("SETMETADATA ").mailbox(mailbox)?.raw(" (");
+                for (index, (entry, value)) in entries.iter().enumerate() {
+                    if index > 0 {
+                        w.sp();
+                    }
+                    w.astring(entry.as_bytes())?.sp();
+                    match value {
+                        Some(value) => w.string(value)?,
+                        None => w.raw("NIL"),
+                    };
+                }
+                w.raw(")");
+            }
             Self::Select {
                 mailbox,
                 read_only: _,

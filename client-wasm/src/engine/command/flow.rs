@@ -42,6 +42,7 @@ impl Command {
             (Self::Capability, Data::Capability(_)) => true,
             (Self::Enable(_), Data::Enabled(_)) => true,
             (Self::Id(_), Data::Id(_)) => true,
+            (Self::GetMetadata { .. }, Data::Metadata { .. }) => true,
             (Self::Namespace, Data::Namespace(_)) => true,
             (Self::List { .. }, Data::List(_) | Data::Status { .. }) => true,
             (Self::Lsub { .. }, Data::Lsub(_)) => true,

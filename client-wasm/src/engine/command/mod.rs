@@ -152,6 +152,20 @@ pub enum Command {
     Id(Option<Vec<(String, String)>>),
     /// `NAMESPACE`.
     Namespace,
+    /// `GETMETADATA mailbox (entries)` (RFC 5464); `""` is the server.
+    GetMetadata {
+        /// The mailbox, or `""`.
+        mailbox: String,
+        /// Entry names, e.g. `/private/vendor/webmail-bridge/identities`.
+        entries: Vec<String>,
+    },
+    /// `SETMETADATA mailbox (entry value ...)`; a `None` value removes the entry.
+    SetMetadata {
+        /// The mailbox, or `""`.
+        mailbox: String,
+        /// Entry names and values.
+        entries: Vec<(String, Option<Vec<u8>>)>,
+    },
     /// `SELECT` or `EXAMINE`.
     Select {
         /// The mailbox (Unicode).
@@ -335,6 +349,8 @@ impl Command {
             Self::Authenticate(_) => facts("AUTHENTICATE", None, true, false),
             Self::Enable(_) => facts("ENABLE", Some("ENABLE"), true, false),
             Self::Id(_) => facts("ID", Some("ID"), false, false),
+            Self::GetMetadata { .. } => facts("GETMETADATA", Some("METADATA"), false, true),
+            Self::SetMetadata { .. } => facts("SETMETADATA", Some("METADATA"), false, false),
             Self::Namespace => facts("NAMESPACE", Some("NAMESPACE"), false, false),
             Self::Select { read_only: false, .. } => facts("SELECT", None, true, false),
             Self::Select { read_only: true, .. } => facts("EXAMINE", None, true, false),
@@ -410,6 +426,14 @@ mod tests {
             Command::Namespace,
             Command::Enable(vec!["QRESYNC".into()]),
             Command::Id(None),
+            Command::GetMetadata {
+                mailbox: String::new(),
+                entries: vec!["/private/comment".into()],
+            },
+            Command::SetMetadata {
+                mailbox: "INBOX".into(),
+                entries: vec![("/private/comment".into(), Some(b"two\r\nlines".to_vec()))],
+            },
             Command::Select {
                 mailbox: mailbox(),
                 read_only: true,
@@ -468,6 +492,23 @@ mod tests {
     #[test]
     fn commands_encode_to_rfc_syntax() {
         assert_eq!(wire(&Command::Capability), "a1 CAPABILITY\r\n");
+        assert_eq!(
+            wire(&Command::SetMetadata {
+                mailbox: String::new(),
+                entries: vec![
+                    ("/private/vendor/x".into(), Some(b"{\"a\":1}".to_vec())),
+                    ("/private/y".into(), None)
+                ],
+            }),
+            "a1 SETMETADATA \"\" (/private/vendor/x \"{\\\"a\\\":1}\" /private/y NIL)\r\n"
+        );
+        assert_eq!(
+            wire(&Command::GetMetadata {
+                mailbox: String::new(),
+                entries: vec!["/private/vendor/x".into()],
+            }),
+            "a1 GETMETADATA \"\" (/private/vendor/x)\r\n"
+        );
         assert_eq!(
             wire(&Command::Login {
                 user: "alice".into(),

@@ -115,7 +115,7 @@ export class ComposeController {
     }
     try {
       const compose = await loadCompose(this.app.wasmUrl);
-      const identities = loadIdentities(credentials.username);
+      const identities = await loadIdentities(credentials.username, core.client);
       const message = this.app.reading.message;
       /** @type {DraftFields} */
       let fields;
@@ -240,7 +240,8 @@ export class ComposeController {
   async editIdentity(typed) {
     const credentials = this.app.credentials;
     if (!credentials) return;
-    const identities = loadIdentities(credentials.username).filter((identity) => identity.address);
+    const client = this.app.core?.client ?? null;
+    const identities = (await loadIdentities(credentials.username, client)).filter((identity) => identity.address);
     const typedFrom = parseAddresses(typed.from).mailboxes[0];
     const current = identities.find((identity) => identity.address.toLowerCase() === typedFrom?.address.toLowerCase()) ?? typedFrom ?? { name: null, address: "" };
     const edited = await identityDialog(current);
@@ -248,8 +249,13 @@ export class ComposeController {
     const others = identities.filter((identity) => identity.address.toLowerCase() !== edited.address.toLowerCase() && identity !== current);
     // The edited one first: it is the default for the next new message.
     this.identities = [edited, ...others];
-    saveIdentities(this.identities);
     this.app.composeForm.setFrom(edited);
+    try {
+      await saveIdentities(this.identities, client);
+      this.app.composeForm.status("Identity saved");
+    } catch (error) {
+      this.app.composeForm.status(actionMessage("Saving the identity on the server", error), true);
+    }
   }
 
   /** @param {TypedFields} typed */
