@@ -128,35 +128,32 @@ pub struct SmtpClient {
     extensions: Extensions,
 }
 
+/// One call on the session. Every method runs through [`perform`], so the
+/// module carries one async state machine for them all, not one each (the
+/// compose module's size goal, decision 0006).
+enum Call {
+    Connect {
+        url: String,
+        end_to_end: Option<(Function, bool)>,
+    },
+    Authenticate(Mechanism),
+    Send {
+        envelope: Envelope,
+        bytes: Vec<u8>,
+        message_id: Option<String>,
+        progress: Option<Function>,
+    },
+    Close,
+}
+
 #[wasm_bindgen]
 impl SmtpClient {
     /// Opens the upstream's submission server through the bridge and waits for
     /// its greeting and EHLO.
     #[wasm_bindgen(unchecked_return_type = "Promise<SmtpClient>")]
     pub fn connect(#[wasm_bindgen(unchecked_param_type = "SmtpConnectOptions")] options: JsValue) -> Promise {
-        future_to_promise(async move {
-            let (url, end_to_end) = connect_options(&options).map_err(invalid)?;
-            let transport = Transport::open(&url, end_to_end).await.map_err(Failure::into_js)?;
-            let mut live = Live {
-                session: Session::new(
-                    Config {
-                        client_name: CLIENT_NAME.into(),
-                        ..Config::default()
-                    },
-                    clock::now(),
-                ),
-                transport,
-                transport_failure: None,
-            };
-            match next_event(&mut live, None).await {
-                Event::Ready(extensions) => Ok(Self {
-                    live: Rc::new(RefCell::new(Some(live))),
-                    extensions,
-                }
-                .into()),
-                other => Err(unexpected(&live, other).into_js()),
-            }
-        })
+        let call = connect_options(&options).map(|(url, end_to_end)| Call::Connect { url, end_to_end });
+        future_to_promise(perform(Rc::new(RefCell::new(None)), call))
     }
 
     /// What the server offers (its size limit before a file is picked, say).
@@ -198,7 +195,7 @@ impl SmtpClient {
         } else {
             Mechanism::Plain { user, password }
         };
-        self.authenticate_with(mechanism)
+        future_to_promise(perform(self.live.clone(), Ok(Call::Authenticate(mechanism))))
     }
 
     /// Signs in with an OAuth 2 token: `{ mechanism: "XOAUTH2" | "OAUTHBEARER", user, token }`.
@@ -210,20 +207,17 @@ impl SmtpClient {
         )]
         options: JsValue,
     ) -> Promise {
-        let mechanism = (|| {
+        let call = (|| {
             let fields = Fields::new(&options, "authenticate options", &["mechanism", "user", "token"])?;
             let user = fields.required_text("user")?;
             let token = Secret::new(fields.required_text("token")?);
             match fields.required_text("mechanism")?.as_str() {
-                "XOAUTH2" => Ok(Mechanism::XOAuth2 { user, token }),
-                "OAUTHBEARER" => Ok(Mechanism::OAuthBearer { user, token }),
+                "XOAUTH2" => Ok(Call::Authenticate(Mechanism::XOAuth2 { user, token })),
+                "OAUTHBEARER" => Ok(Call::Authenticate(Mechanism::OAuthBearer { user, token })),
                 other => Err(format!("unknown mechanism `{other}` (XOAUTH2 or OAUTHBEARER)")),
             }
         })();
-        match mechanism {
-            Ok(mechanism) => self.authenticate_with(mechanism),
-            Err(message) => Promise::reject(&invalid(message)),
-        }
+        future_to_promise(perform(self.live.clone(), call))
     }
 
     /// Sends a draft (built here, Bcc left out) or a raw message with its
@@ -235,60 +229,85 @@ impl SmtpClient {
         #[wasm_bindgen(unchecked_param_type = "{ onProgress?: (sent: number, total: number) => void } | undefined")]
         options: JsValue,
     ) -> Promise {
-        let live = self.live.clone();
-        future_to_promise(async move {
-            let (envelope, bytes, message_id) = outgoing(&message).map_err(invalid)?;
-            let progress = progress_callback(&options).map_err(invalid)?;
-            let mut guard = take(&live)?;
-            let live_session = guard.as_mut().expect("take() checked it");
-            let result = live_session.session.send(&envelope, &bytes);
-            let outcome = match result {
-                Err(error) => Err(Failure::send(&error, None)),
-                Ok(()) => match next_event(live_session, progress.as_ref().map(|f| (f, bytes.len()))).await {
-                    Event::Sent(report) => Ok(sent_result(&report, message_id)),
-                    other => Err(unexpected(live_session, other)),
-                },
-            };
-            put_back(&live, guard);
-            outcome.map_err(Failure::into_js)
-        })
+        let call = outgoing(&message).and_then(|(envelope, bytes, message_id)| {
+            Ok(Call::Send {
+                envelope,
+                bytes,
+                message_id,
+                progress: progress_callback(&options)?,
+            })
+        });
+        future_to_promise(perform(self.live.clone(), call))
     }
 
     /// Says QUIT and closes the connection.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
-        let live = self.live.clone();
-        future_to_promise(async move {
-            let taken = live.borrow_mut().take();
-            if let Some(mut live) = taken {
-                if live.session.quit().is_ok() {
-                    let _ = next_event(&mut live, None).await;
-                }
-                live.transport.close();
-            }
-            Ok(JsValue::UNDEFINED)
-        })
+        future_to_promise(perform(self.live.clone(), Ok(Call::Close)))
     }
 }
 
-impl SmtpClient {
-    fn authenticate_with(&self, mechanism: Mechanism) -> Promise {
-        let live = self.live.clone();
-        future_to_promise(async move {
-            let mut guard = take(&live)?;
-            let live_session = guard.as_mut().expect("take() checked it");
-            let outcome = match live_session.session.authenticate(mechanism) {
-                Err(error) => Err(Failure::send(&error, None)),
-                Ok(()) => match next_event(live_session, None).await {
-                    Event::Authenticated => Ok(JsValue::UNDEFINED),
-                    Event::AuthFailed(reply) => Err(Failure::refused("AUTH_FAILED", reply.to_string(), &reply)),
-                    other => Err(unexpected(live_session, other)),
-                },
-            };
-            put_back(&live, guard);
-            outcome.map_err(Failure::into_js)
-        })
+/// Runs one call: a bad argument (`Err`) rejects at once with `INVALID_ARGUMENT`.
+async fn perform(live: Rc<RefCell<Option<Live>>>, call: Result<Call, String>) -> Result<JsValue, JsValue> {
+    let call = call.map_err(invalid)?;
+    if let Call::Connect { url, end_to_end } = call {
+        let transport = Transport::open(&url, end_to_end).await.map_err(Failure::into_js)?;
+        let config = Config {
+            client_name: CLIENT_NAME.into(),
+            ..Config::default()
+        };
+        let mut session = Live {
+            session: Session::new(config, clock::now()),
+            transport,
+            transport_failure: None,
+        };
+        return match next_event(&mut session, None).await {
+            Event::Ready(extensions) => {
+                *live.borrow_mut() = Some(session);
+                Ok(SmtpClient { live, extensions }.into())
+            }
+            other => Err(unexpected(&session, other).into_js()),
+        };
     }
+    if let Call::Close = call {
+        let taken = live.borrow_mut().take();
+        if let Some(mut session) = taken {
+            if session.session.quit().is_ok() {
+                let _ = next_event(&mut session, None).await;
+            }
+            session.transport.close();
+        }
+        return Ok(JsValue::UNDEFINED);
+    }
+    let mut guard = take(&live)?;
+    let Some(session) = guard.as_mut() else {
+        return Err(Failure::new("BUSY", "the client is closed").into_js());
+    };
+    let outcome = match call {
+        Call::Authenticate(mechanism) => match session.session.authenticate(mechanism) {
+            Err(error) => Err(Failure::send(&error, None)),
+            Ok(()) => match next_event(session, None).await {
+                Event::Authenticated => Ok(JsValue::UNDEFINED),
+                Event::AuthFailed(reply) => Err(Failure::refused("AUTH_FAILED", reply.to_string(), &reply)),
+                other => Err(unexpected(session, other)),
+            },
+        },
+        Call::Send {
+            envelope,
+            bytes,
+            message_id,
+            progress,
+        } => match session.session.send(&envelope, &bytes) {
+            Err(error) => Err(Failure::send(&error, None)),
+            Ok(()) => match next_event(session, progress.as_ref().map(|callback| (callback, bytes.len()))).await {
+                Event::Sent(report) => Ok(sent_result(&report, message_id)),
+                other => Err(unexpected(session, other)),
+            },
+        },
+        Call::Connect { .. } | Call::Close => Ok(JsValue::UNDEFINED),
+    };
+    put_back(&live, guard);
+    outcome.map_err(Failure::into_js)
 }
 
 /// Builds a draft into the bytes of a message: what is sent (no Bcc), or with
