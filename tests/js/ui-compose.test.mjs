@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { withWebmail, eventually, openMessage, openFolder, screenshot } from "./ui.mjs";
 import { serverFlags } from "./doveadm.mjs";
@@ -16,9 +17,29 @@ const DOVEADM = ["/usr/bin/doveadm", "/usr/sbin/doveadm"].find((path) => existsS
 function stored(server, user, mailbox, subject) {
   const output = execFileSync(DOVEADM, ["-c", server.config_file, "fetch", "-u", user, "hdr body", "mailbox", mailbox, "header", "Subject", subject], {
     encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
   });
   return output.split(/^hdr:/m).slice(1);
 }
+
+/** `user`'s whole message in `mailbox` whose subject contains `subject`, as stored. */
+function raw(server, user, mailbox, subject) {
+  return execFileSync(DOVEADM, ["-c", server.config_file, "fetch", "-u", user, "text", "mailbox", mailbox, "header", "Subject", subject], {
+    encoding: "latin1",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** The decoded bytes of the base64 part whose headers contain `marker`. */
+function attachmentBytes(stored, marker) {
+  const message = stored.replace(/\r\n/g, "\n");
+  const start = message.indexOf(marker);
+  const body = message.indexOf("\n\n", start) + 2;
+  const end = message.indexOf("\n--", body);
+  return Buffer.from(message.slice(body, end).replace(/\s+/g, ""), "base64");
+}
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
 /** The compose panel. @param {import("playwright-core").Page} page */
 const form = (page) => page.getByRole("dialog");
@@ -36,23 +57,27 @@ async function writeNew(page, { to, subject, text, bcc }) {
   await form(page).getByLabel("Message").fill(text);
 }
 
-test("a new message with a Bcc and an attachment is delivered, and filed in Sent with its Bcc", async () => {
+test("a new message to two users with a Bcc and a 5 MB attachment arrives byte-identical, and is filed in Sent with its Bcc", async () => {
   await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
     const subject = "Grüße aus Köln — Quartalszahlen";
     await writeNew(page, { to: "Bob <bob@mail.test>", bcc: "alice@mail.test", subject, text: "Hello Bob,\n\nthe figures are attached.\n" });
     await form(page).getByText(/Up to .* of files/).waitFor();
-    const data = Buffer.alloc(200 * 1024, "figures ");
+    const data = randomBytes(5 * 1024 * 1024);
     await form(page).locator("input[type=file]").setInputFiles({ name: "Übersicht.csv", mimeType: "text/csv", buffer: data });
     await form(page).getByText("Übersicht.csv").waitFor();
     await screenshot(page, "compose.png");
     await form(page).getByRole("button", { name: "Send" }).click();
     await page.getByRole("status").getByText("Sending…").waitFor();
-    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 30000 });
 
     const delivered = await eventually(() => stored(server, "bob", "INBOX", "Quartalszahlen")[0], "the message in Bob's INBOX");
     assert.match(delivered, /^From: Alice Example <alice@mail.test>/m);
     assert.doesNotMatch(delivered, /^Bcc:/m, "no Bcc in what was delivered");
     assert.match(delivered, /filename\*=utf-8''%C3%9Cbersicht\.csv/);
+    for (const user of ["bob", "alice"]) {
+      const received = attachmentBytes(raw(server, user, "INBOX", "Quartalszahlen"), "%C3%9Cbersicht.csv");
+      assert.equal(sha256(received), sha256(data), `${user}: the attachment arrived byte-identical`);
+    }
     const filed = await eventually(() => stored(server, "alice", "Sent", "Quartalszahlen")[0], "the copy in Sent");
     assert.match(filed, /^Bcc: alice@mail.test/m, "the Sent copy keeps the Bcc");
   });
