@@ -46,3 +46,19 @@ export async function launchBrowser(options = {}) {
     },
   };
 }
+
+/**
+ * Records every WebSocket frame the page sends or receives, as the bridge sees
+ * them, for tests that check what crosses it readable.
+ * @param {import("playwright-core").Page} page
+ * @returns {Buffer[]} filled as frames pass
+ */
+export function recordFrames(page) {
+  /** @type {Buffer[]} */
+  const frames = [];
+  page.on("websocket", (socket) => {
+    socket.on("framesent", (frame) => frames.push(Buffer.from(frame.payload)));
+    socket.on("framereceived", (frame) => frames.push(Buffer.from(frame.payload)));
+  });
+  return frames;
+}

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startDovecot } from "./harness.mjs";
 import { startBridge, upstreamFor } from "./bridge.mjs";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, recordFrames } from "./browser.mjs";
 import { assemble } from "./api-scenario.mjs";
 
 function environment() {
@@ -181,11 +181,7 @@ submission_tls = "end-to-end-starttls"
     const browser = await launchBrowser();
     onClose(() => browser.close());
     const page = await browser.newPage();
-    const frames = [];
-    page.on("websocket", (socket) => {
-      socket.on("framesent", (frame) => frames.push(Buffer.from(frame.payload)));
-      socket.on("framereceived", (frame) => frames.push(Buffer.from(frame.payload)));
-    });
+    const frames = recordFrames(page);
     await page.goto(bridge.url);
     return { server, bridge, page, frames };
   });

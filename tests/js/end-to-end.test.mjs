@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { startDovecot } from "./harness.mjs";
 import { startBridge } from "./bridge.mjs";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, recordFrames } from "./browser.mjs";
 import { runApiScenario, assemble, installPageHelpers } from "./api-scenario.mjs";
 
 /** `[[upstream]]` entries for both end-to-end variants of one server. */
@@ -42,11 +42,7 @@ function environment({ upstream, dovecot = {}, bridgeConfig }) {
     const browser = await launchBrowser();
     onClose(() => browser.close());
     const page = await browser.newPage();
-    const frames = [];
-    page.on("websocket", (socket) => {
-      socket.on("framesent", (frame) => frames.push(Buffer.from(frame.payload)));
-      socket.on("framereceived", (frame) => frames.push(Buffer.from(frame.payload)));
-    });
+    const frames = recordFrames(page);
     await page.goto(bridge.url);
     await installPageHelpers(page);
     await page.evaluate(
