@@ -1,14 +1,14 @@
 // Writing mail in the UI, through the real bridge to Dovecot's submission
 // service: a new message with a UTF-8 subject, a Bcc and an attachment
 // (delivered without the Bcc, filed in Sent with it), Undo that sends nothing,
-// a reply (threading headers, \Answered, quoting), and a draft saved again and
-// again that stays one draft.
+// a reply (threading headers, \Answered, quoting), a draft saved again and
+// again that stays one draft, and address chips with suggestions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { withWebmail, eventually, openMessage, openFolder, screenshot } from "./ui.mjs";
+import { withWebmail, eventually, openMessage, openFolder, screenshot, escapeRegExp } from "./ui.mjs";
 import { serverFlags } from "./doveadm.mjs";
 
 const DOVEADM = ["/usr/bin/doveadm", "/usr/sbin/doveadm"].find((path) => existsSync(path)) || "doveadm";
@@ -43,6 +43,12 @@ const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
 /** The compose panel. @param {import("playwright-core").Page} page */
 const form = (page) => page.getByRole("dialog");
+
+/** The addresses a recipient field holds as chips, as their "Remove" buttons name them. */
+async function chips(page, label) {
+  const buttons = form(page).getByRole("list", { name: `${label} recipients` }).getByRole("button", { name: /^Remove / });
+  return (await buttons.evaluateAll((elements) => elements.map((element) => element.getAttribute("aria-label")))).map((name) => name.replace(/^Remove /, ""));
+}
 
 /** Opens "New message" and fills it. */
 async function writeNew(page, { to, subject, text, bcc }) {
@@ -105,8 +111,10 @@ test("a reply quotes, threads and marks the original answered", async () => {
     await page.getByRole("button", { name: "Reply", exact: true }).click();
     assert.equal(await form(page).getByLabel("Subject").inputValue(), `Re: ${original.subject}`);
     assert.match(await form(page).getByLabel("Message").inputValue(), /wrote:\n> /);
+    assert.deepEqual(await chips(page, "To"), [original.fromAddress]);
     // The corpus's senders are not harness accounts: send the reply to Bob instead.
     await form(page).getByLabel("From").fill("alice@mail.test");
+    await form(page).getByRole("button", { name: `Remove ${original.fromAddress}` }).click();
     await form(page).getByLabel("To", { exact: true }).fill("bob@mail.test");
     await form(page).getByRole("button", { name: "Send" }).click();
     await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
@@ -139,7 +147,7 @@ test("saving a draft again and again keeps one draft, and sending removes it", a
     await openMessage(page, "Draft in progress");
     await page.getByRole("button", { name: "Edit draft" }).click();
     assert.equal(await form(page).getByLabel("Message").inputValue(), "edit 10\n");
-    assert.equal(await form(page).getByLabel("To", { exact: true }).inputValue(), "bob@mail.test");
+    assert.deepEqual(await chips(page, "To"), ["bob@mail.test"]);
     await form(page).getByLabel("Message").fill("final words\n");
     await form(page).getByRole("button", { name: "Send" }).click();
     await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
@@ -172,7 +180,7 @@ test("a reload mid-compose brings the message back after signing in", async () =
     await form(page).getByLabel("Subject").waitFor();
     assert.equal(await form(page).getByLabel("Subject").inputValue(), "Half written");
     assert.equal(await form(page).getByLabel("Message").inputValue(), "where was I\n");
-    assert.equal(await form(page).getByLabel("To", { exact: true }).inputValue(), "bob@mail.test");
+    assert.deepEqual(await chips(page, "To"), ["bob@mail.test"]);
   });
 });
 
@@ -219,5 +227,61 @@ test("a forward carries the original's text and attachments and marks it forward
     const delivered = await eventually(() => stored(server, "bob", "INBOX", original.subject)[0], "the forward in Bob's INBOX");
     for (const name of ["photo.png", "archive.zip", "%C3%9Cbersicht%202024.pdf"]) assert.ok(delivered.includes(name), `${name} carried along`);
     await eventually(() => serverFlags(server, "INBOX", original.uid).includes("$Forwarded"), "$Forwarded on the original");
+  });
+});
+
+test("addresses become chips, a wrong one is marked before Send, people seen are suggested, and dropped or pasted files attach", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
+    // The INBOX rows the list loaded name the corpus's senders: they are suggested.
+    const seen = server.manifest.find((message) => message.folder === "INBOX" && message.fromAddress);
+    await page.getByRole("button", { name: "New message" }).click();
+    await form(page).getByLabel("From").fill("alice@mail.test");
+    const to = form(page).getByLabel("To", { exact: true });
+    await to.pressSequentially('"Doe, Jo" <bob@mail.test>, not an address; ');
+    assert.deepEqual(await chips(page, "To"), ["bob@mail.test", "not an address"]);
+    assert.ok(await form(page).getByRole("list", { name: "To recipients" }).getByText("(not an address)").count(), "the wrong one is marked");
+    await to.pressSequentially(seen.fromAddress.slice(0, 3));
+    const suggestions = form(page).getByRole("listbox", { name: "Suggestions for To" });
+    await suggestions.getByRole("option", { name: new RegExp(escapeRegExp(seen.fromAddress)) }).waitFor();
+    await to.press("ArrowDown");
+    await to.press("ArrowUp");
+    const picked = await suggestions.getByRole("option", { selected: true }).textContent();
+    await to.press("Enter");
+    assert.ok((await chips(page, "To")).some((address) => picked?.includes(address)), "the suggestion became a chip");
+    await form(page).getByLabel("Subject").fill("Chips and files");
+    await form(page).getByLabel("Message").fill("see the files\n");
+
+    // Send refuses while an entry is not an address, and says which.
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await form(page).getByText("Not an address: not an address").waitFor();
+    for (const address of await chips(page, "To")) if (address !== "bob@mail.test") await form(page).getByRole("button", { name: `Remove ${address}` }).click();
+
+    // A file dropped on the form and one pasted into the message are attached.
+    const files = (name, text) =>
+      page.evaluateHandle(([name, text]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], name, { type: "text/plain" }));
+        return transfer;
+      }, [name, text]);
+    await form(page).locator("form").dispatchEvent("drop", { dataTransfer: await files("dropped.txt", "dropped bytes") });
+    const pasted = await files("pasted.txt", "pasted bytes");
+    await form(page).getByLabel("Message").evaluate((element, clipboardData) => element.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true })), pasted);
+    const attachments = form(page).getByRole("list", { name: "Attachments" });
+    await attachments.getByText("dropped.txt").waitFor();
+    await attachments.getByText("pasted.txt").waitFor();
+    assert.equal(await form(page).getByLabel("Message").inputValue(), "see the files\n", "a pasted file is not pasted as text");
+
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 20000 });
+    const delivered = await eventually(() => raw(server, "bob", "INBOX", "Chips and files"), "the message in Bob's INBOX");
+    assert.match(delivered, /^To: "Doe, Jo" <bob@mail.test>\r?$/m);
+    assert.equal(attachmentBytes(delivered, 'filename="dropped.txt"').toString(), "dropped bytes");
+    assert.equal(attachmentBytes(delivered, 'filename="pasted.txt"').toString(), "pasted bytes");
+
+    // Someone just written to comes first among the suggestions for the next message.
+    await page.getByRole("button", { name: "New message" }).click();
+    await form(page).getByLabel("To", { exact: true }).pressSequentially("Do");
+    await form(page).getByRole("listbox", { name: "Suggestions for To" }).getByRole("option").first().getByText("bob@mail.test").waitFor();
+    await screenshot(page, "compose-suggestions.png");
   });
 });

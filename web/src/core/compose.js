@@ -15,7 +15,7 @@ export function loadCompose(wasmUrl) {
 }
 
 /**
- * @typedef {{name?: string | null, address: string}} Mailbox
+ * @typedef {import("./addresses.js").Mailbox} Mailbox
  * @typedef {{filename: string, contentType: string, data: Uint8Array}} FileAttachment
  * @typedef {{from: Mailbox, to: Mailbox[], cc: Mailbox[], bcc: Mailbox[], subject: string, text: string,
  *   attachments: FileAttachment[], inReplyTo?: string, references?: string[], messageId?: string}} DraftFields
@@ -155,34 +155,6 @@ export function unflowed(text) {
     openDepth = depth;
   }
   return out.map((line) => (line === "-- " ? line : line.replace(/ +$/, ""))).join("\n");
-}
-
-/**
- * Parses what a user types in an address field: "Bob <bob@x.org>, carol@x.org".
- * @param {string} text
- * @returns {{mailboxes: Mailbox[], invalid: string[]}}
- */
-export function parseAddresses(text) {
-  /** @type {Mailbox[]} */
-  const result = [];
-  const invalid = [];
-  // Commas inside quotes belong to the name.
-  const parts = text.match(/(?:"[^"]*"|[^,;])+/g) ?? [];
-  for (const raw of parts) {
-    const part = raw.trim();
-    if (!part) continue;
-    const angle = /^(.*)<([^<>]+)>\s*$/.exec(part);
-    const address = (angle ? angle[2] : part).trim();
-    const name = angle ? angle[1].trim().replace(/^"(.*)"$/, "$1").trim() : null;
-    if (/^[^\s@<>,;"]+@[^\s@<>,;"]+$/.test(address)) result.push({ name: name || null, address });
-    else invalid.push(part);
-  }
-  return { mailboxes: result, invalid };
-}
-
-/** @param {Mailbox[]} list */
-export function formatAddresses(list) {
-  return list.map((entry) => (entry.name ? `${/[,;"<>]/.test(entry.name) ? JSON.stringify(entry.name) : entry.name} <${entry.address}>` : entry.address)).join(", ");
 }
 
 const IDENTITIES_KEY = "webmail.identities";

@@ -2,7 +2,7 @@
 // Thunderbird or Roundcube expects them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replyDraft, forwardDraft, parseAddresses, prefixed, formatAddresses, newMessageId, unflowed, Composer } from "./compose.js";
+import { replyDraft, forwardDraft, prefixed, newMessageId, unflowed, Composer } from "./compose.js";
 
 /** A message as the client's fetchMessage returns it. */
 function message(overrides = {}) {
@@ -68,17 +68,6 @@ test("a forward is prefixed once and carries the original's headers and text", (
   assert.match(draft.text, /---------- Forwarded message ----------\nFrom: Bob <bob@example\.org>/);
   assert.match(draft.text, /Numbers attached\./);
   assert.equal(prefixed("Fwd:", /^\s*(fwd?|wg|tr)\s*:\s*/i, "WG: Budget"), "WG: Budget");
-});
-
-test("typed addresses parse with names, commas in quotes, and say what is not an address", () => {
-  const { mailboxes, invalid } = parseAddresses('"Doe, John" <john@example.org>, bob@example.org; not an address, <x@y>');
-  assert.deepEqual(mailboxes, [
-    { name: "Doe, John", address: "john@example.org" },
-    { name: null, address: "bob@example.org" },
-    { name: null, address: "x@y" },
-  ]);
-  assert.deepEqual(invalid, ["not an address"]);
-  assert.equal(formatAddresses(mailboxes), '"Doe, John" <john@example.org>, bob@example.org, x@y');
 });
 
 test("a Message-ID is random, from the sender's domain", () => {

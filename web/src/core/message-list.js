@@ -39,7 +39,10 @@ export function threadRows(threads) {
   return { uids, depths };
 }
 
-/** The view of one folder. Emits `change` (order or length), `rows` (summaries or flags) and `loading`. */
+/**
+ * The view of one folder. Emits `change` (order or length), `rows` (summaries,
+ * with the fetched ones as `detail`, or flags) and `loading`.
+ */
 export class MessageList extends EventTarget {
   /** @param {import("../../pkg/client_wasm.js").ImapClient} client */
   constructor(client) {
@@ -174,7 +177,7 @@ export class MessageList extends EventTarget {
           const rows = await this.client.fetchSummaries(block, undefined);
           if (epoch !== this.epoch) return;
           for (const row of rows) this.summaries.set(row.uid, row);
-          this.dispatchEvent(new Event("rows"));
+          this.dispatchEvent(new CustomEvent("rows", { detail: rows }));
         }),
       );
     } finally {

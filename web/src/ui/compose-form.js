@@ -1,12 +1,14 @@
 // The compose form: From, To, Cc, Bcc, Subject, the plain-text body and
-// attachments, with Send, Save and Discard. It holds no logic of its own:
+// attachments (picked, dropped or pasted), with Send, Save and Discard. It
+// holds no logic of its own:
 // `compose-change`, `compose-send`, `compose-save` and `compose-discard` go
 // up to the compose controller, which owns the message.
 
 import { h, icon, emit } from "./dom.js";
 import { ICONS } from "./icons.js";
 import { byteSize } from "../core/format.js";
-import { formatAddresses } from "../core/compose.js";
+import { formatAddresses } from "../core/addresses.js";
+import { RecipientField } from "./recipient-field.js";
 
 /**
  * @typedef {import("../core/compose.js").DraftFields} DraftFields
@@ -18,6 +20,8 @@ export class ComposeForm {
     this.element = h("section", { class: "compose", role: "dialog", "aria-modal": "false", "aria-label": "New message", hidden: true });
     /** @type {Record<string, HTMLInputElement>} */
     this.inputs = {};
+    /** @type {Record<string, RecipientField>} */
+    this.recipients = {};
     /** @type {DraftFields["attachments"]} */
     this.attachments = [];
     /** Largest total of files the server takes (its SIZE, less base64's third), or null. @type {number | null} */
@@ -26,9 +30,10 @@ export class ComposeForm {
 
   /**
    * Opens the form on `fields`.
-   * @param {{title: string, fields: DraftFields, identities: Mailbox[], fileLimit: number | null}} options
+   * @param {{title: string, fields: DraftFields, identities: Mailbox[], fileLimit: number | null,
+   *   suggest?: (typed: string, except: string[]) => Mailbox[]}} options `suggest`: people to offer as an address is typed
    */
-  open({ title, fields, identities, fileLimit }) {
+  open({ title, fields, identities, fileLimit, suggest = () => [] }) {
     this.fileLimit = fileLimit;
     this.attachments = [...fields.attachments];
     this.element.setAttribute("aria-label", title);
@@ -37,6 +42,12 @@ export class ComposeForm {
       this.inputs[name] = input;
       const error = h("span", { class: "field-error", id: `compose-${name}-error`, role: "alert" });
       return h("label", { class: `field field-${name}` }, h("span", { class: "field-label" }, label), input, error);
+    };
+    const recipients = (/** @type {"to" | "cc" | "bcc"} */ name, /** @type {string} */ label) => {
+      const field = new RecipientField({ name, label, mailboxes: fields[name], suggest, changed: () => this.changed() });
+      this.recipients[name] = field;
+      this.inputs[name] = field.input;
+      return field.element;
     };
     const from = /** @type {HTMLInputElement} */ (
       h("input", { name: "from", list: "compose-identities", value: formatAddresses([fields.from].filter((identity) => identity.address)), "aria-label": "From", oninput: () => this.changed() })
@@ -55,6 +66,21 @@ export class ComposeForm {
       "form",
       {
         class: "compose-form",
+        ondragover: (/** @type {DragEvent} */ event) => {
+          if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
+        },
+        ondrop: (/** @type {DragEvent} */ event) => {
+          if (!event.dataTransfer?.files.length) return;
+          event.preventDefault();
+          this.addFiles([...event.dataTransfer.files]);
+        },
+        onpaste: (/** @type {ClipboardEvent} */ event) => {
+          // Text pastes as text; a pasted file or screenshot is attached.
+          const files = [...(event.clipboardData?.files ?? [])];
+          if (!files.length) return;
+          event.preventDefault();
+          this.addFiles(files);
+        },
         onsubmit: (/** @type {Event} */ event) => {
           event.preventDefault();
           emit(this.element, "compose-send", this.fields());
@@ -74,15 +100,15 @@ export class ComposeForm {
         identityList,
         h("span", { class: "field-error", role: "alert" }),
       ),
-      field("to", "To", formatAddresses(fields.to)),
+      recipients("to", "To"),
       h(
         "div",
         { class: "compose-toggles" },
         h("button", { type: "button", class: "ghost", hidden: showCc, onclick: (/** @type {Event} */ event) => this.reveal("cc", event) }, "Cc"),
         h("button", { type: "button", class: "ghost", hidden: showBcc, onclick: (/** @type {Event} */ event) => this.reveal("bcc", event) }, "Bcc"),
       ),
-      field("cc", "Cc", formatAddresses(fields.cc)),
-      field("bcc", "Bcc", formatAddresses(fields.bcc)),
+      recipients("cc", "Cc"),
+      recipients("bcc", "Bcc"),
       field("subject", "Subject", fields.subject),
       this.body,
       this.fileList,
@@ -98,8 +124,8 @@ export class ComposeForm {
       ),
     );
     this.element.replaceChildren(form);
-    /** @type {HTMLElement} */ (this.inputs.cc.closest("label")).hidden = !showCc;
-    /** @type {HTMLElement} */ (this.inputs.bcc.closest("label")).hidden = !showBcc;
+    this.recipients.cc.element.hidden = !showCc;
+    this.recipients.bcc.element.hidden = !showBcc;
     this.renderFiles();
     this.element.hidden = false;
     (fields.to.length ? this.body : this.inputs.to).focus();
@@ -114,7 +140,7 @@ export class ComposeForm {
 
   /** @param {"cc" | "bcc"} name @param {Event} event */
   reveal(name, event) {
-    /** @type {HTMLElement} */ (this.inputs[name].closest("label")).hidden = false;
+    this.recipients[name].element.hidden = false;
     /** @type {HTMLElement} */ (event.currentTarget).hidden = true;
     this.inputs[name].focus();
   }
@@ -128,18 +154,23 @@ export class ComposeForm {
   fields() {
     return {
       from: this.inputs.from.value,
-      to: this.inputs.to.value,
-      cc: this.inputs.cc.value,
-      bcc: this.inputs.bcc.value,
+      to: this.recipients.to.value(),
+      cc: this.recipients.cc.value(),
+      bcc: this.recipients.bcc.value(),
       subject: this.inputs.subject.value,
       text: this.body?.value ?? "",
       attachments: this.attachments,
     };
   }
 
-  async filesPicked() {
+  filesPicked() {
     const files = [...(this.fileInput?.files ?? [])];
     if (this.fileInput) this.fileInput.value = "";
+    return this.addFiles(files);
+  }
+
+  /** Attaches files, each checked against the server's limit first. @param {File[]} files */
+  async addFiles(files) {
     for (const file of files) {
       const total = this.attachments.reduce((sum, attachment) => sum + attachment.data.length, 0) + file.size;
       if (this.fileLimit !== null && total > this.fileLimit) {
@@ -192,27 +223,29 @@ export class ComposeForm {
   /**
    * Marks fields the server or the checks refused, in their words.
    * @param {Record<string, string>} errors by field name
+   * @param {string[]} [refused] recipients the server refused, marked on their chips
    */
-  showErrors(errors) {
+  showErrors(errors, refused = []) {
     this.clearErrors();
     let first = null;
     for (const [name, text] of Object.entries(errors)) {
       const input = this.inputs[name];
       if (!input) continue;
-      const label = /** @type {HTMLElement} */ (input.closest("label"));
+      const label = /** @type {HTMLElement} */ (input.closest(".field"));
       label.hidden = false;
       input.setAttribute("aria-invalid", "true");
       const message = label.querySelector(".field-error");
       if (message) message.textContent = text;
       first ??= input;
     }
+    for (const field of Object.values(this.recipients)) field.markRefused(refused);
     first?.focus();
   }
 
   clearErrors() {
     for (const input of Object.values(this.inputs)) {
       input.removeAttribute("aria-invalid");
-      const message = input.closest("label")?.querySelector(".field-error");
+      const message = input.closest(".field")?.querySelector(".field-error");
       if (message) message.textContent = "";
     }
   }
@@ -226,6 +259,7 @@ export class ComposeForm {
     this.element.hidden = true;
     this.element.replaceChildren();
     this.inputs = {};
+    this.recipients = {};
     this.attachments = [];
   }
 }

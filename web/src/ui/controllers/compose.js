@@ -4,7 +4,8 @@
 
 import { signIn } from "../../core/session.js";
 import { PageTls, loadTls } from "../../core/page-tls.js";
-import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, parseAddresses, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
+import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
+import { Correspondents, parseAddresses } from "../../core/addresses.js";
 import { identityDialog } from "../dialogs.js";
 import { actionMessage } from "../../core/errors.js";
 
@@ -24,6 +25,36 @@ export class ComposeController {
     this.imapSession = null;
     /** The submission server's size limit, learnt once per sign-in. @type {Promise<number | null> | null} */
     this.sizeLimit = null;
+    /** The people offered as addresses are typed. @type {Correspondents | null} */
+    this.people = null;
+  }
+
+  /**
+   * Signed in: the people of every message row the list loads are counted
+   * for the address suggestions (those of Sent, written to by the user, more).
+   * @param {import("../../core/mail-core.js").MailCore} core
+   * @param {string} username
+   */
+  watch(core, username) {
+    const people = new Correspondents(username, localStore());
+    this.people = people;
+    core.list.addEventListener("rows", (event) => {
+      const rows = /** @type {CustomEvent} */ (event).detail;
+      if (!Array.isArray(rows)) return;
+      const path = core.list.path;
+      const sent = path !== null && path === core.special("\\Sent")?.path;
+      for (const { uid, envelope, internalDate } of rows) {
+        const seenPeople = sent ? [...envelope.to, ...envelope.cc, ...envelope.bcc] : [...envelope.from, ...envelope.to, ...envelope.cc];
+        const mailboxes = seenPeople.flatMap((entry) => mailboxOf(entry) ?? []);
+        people.seen(mailboxes, { weight: sent ? 3 : 1, date: Date.parse(envelope.date ?? internalDate ?? ""), key: `${path}/${uid}` });
+      }
+    });
+  }
+
+  /** @param {string} typed @param {string[]} chosen */
+  suggest(typed, chosen) {
+    const own = (this.identities ?? []).map((identity) => identity.address);
+    return this.people?.suggest(typed, { except: [...chosen, ...own, this.app.credentials?.username ?? ""] }) ?? [];
   }
 
   /** The upstream's entry in /api/upstreams, if it can send. */
@@ -173,7 +204,7 @@ export class ComposeController {
       this.composer = composer;
       this.title = title;
       this.identities = identities;
-      this.app.composeForm.open({ title, fields, identities, fileLimit: await this.limit(compose) });
+      this.app.composeForm.open({ title, fields, identities, fileLimit: await this.limit(compose), suggest: (typed, chosen) => this.suggest(typed, chosen) });
     } catch (error) {
       this.composer = null;
       this.app.actions.failed("Opening the message form", error);
@@ -319,6 +350,7 @@ export class ComposeController {
       });
       notice.remove();
       this.composer = null;
+      this.people?.seen([...composer.fields.to, ...composer.fields.cc, ...composer.fields.bcc], { weight: 5 });
       this.app.toasts.show({ text: "Message sent." }, () => {});
       this.app.toasts.announce("Message sent.");
     } catch (error) {
@@ -333,7 +365,7 @@ export class ComposeController {
    */
   reopen(composer, error) {
     this.composer = composer;
-    this.app.composeForm.open({ title: this.title ?? "New message", fields: composer.fields, identities: this.identities ?? [], fileLimit: null });
+    this.app.composeForm.open({ title: this.title ?? "New message", fields: composer.fields, identities: this.identities ?? [], fileLimit: null, suggest: (typed, chosen) => this.suggest(typed, chosen) });
     if (error.code === "UNDONE") {
       this.app.composeForm.status("Not sent.");
       return;
@@ -346,7 +378,7 @@ export class ComposeController {
         const field = (["to", "cc", "bcc"].find((name) => composer.fields[/** @type {"to" | "cc" | "bcc"} */ (name)].some((entry) => entry.address === refusal.address)) ?? "to");
         errors[field] = `${errors[field] ? `${errors[field]}; ` : ""}${refusal.address}: ${refusal.message}`;
       }
-      this.app.composeForm.showErrors(errors);
+      this.app.composeForm.showErrors(errors, rejected.map((refusal) => refusal.address));
     }
     this.app.composeForm.status(actionMessage("Sending", error), true);
   }
@@ -360,9 +392,20 @@ export class ComposeController {
     const session = this.imapSession;
     this.imapSession = null;
     this.sizeLimit = null;
+    this.people?.save();
+    this.people = null;
     const client = await session?.catch(() => null);
     await client?.logout().catch(() => {});
     client?.free();
+  }
+}
+
+/** The page's localStorage, or null where the browser refuses it (a sandboxed embed). */
+function localStore() {
+  try {
+    return localStorage;
+  } catch {
+    return null;
   }
 }
 

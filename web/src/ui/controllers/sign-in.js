@@ -128,6 +128,7 @@ export class SignInController {
       this.app.folderPane.updateFolderCount();
     });
     core.list.addEventListener("rows", () => this.app.listPane.updateToolbar());
+    if (this.app.credentials) this.app.composing.watch(core, this.app.credentials.username);
     this.app.shell.dataset.signedIn = "true";
     this.app.dispatchEvent(new CustomEvent("signedin"));
     await core.refreshFolders();
