@@ -154,6 +154,27 @@ fn a_refusal_after_data_reports_the_servers_words_and_resets() {
 }
 
 #[test]
+fn a_refused_sender_is_named_as_the_cause_not_the_recipients_after_it() {
+    let mut run = Run::start(GREETING, EHLO_FULL);
+    run.take_events();
+    run.send(&["bob@example.org"], "hi").unwrap();
+    run.take_written();
+    // MAIL refused; the pipelined RCPT and DATA fail only because of it.
+    run.server("553 5.7.1 <alice@example.org>: sender not owned by user\r\n503 5.5.1 MAIL needed first\r\n503 5.5.1 MAIL needed first\r\n");
+    assert_eq!(run.take_written(), "RSET\r\n");
+    run.server("250 ok\r\n");
+    assert_eq!(
+        run.take_events(),
+        [Event::NotSent(SendError::SenderRefused(reply(
+            553,
+            Some("5.7.1"),
+            "<alice@example.org>: sender not owned by user"
+        )))]
+    );
+    assert!(run.session.is_idle());
+}
+
+#[test]
 fn when_every_recipient_is_refused_nothing_is_uploaded() {
     let mut run = Run::start(GREETING, EHLO_FULL);
     run.take_events();

@@ -32,7 +32,7 @@ function environment() {
         try {
           return { value: await action() };
         } catch (error) {
-          return { error: { code: error.code, message: error.message, rejected: error.rejected ?? null } };
+          return { error: { code: error.code, message: error.message, rejected: error.rejected ?? null, limit: error.limit ?? null } };
         }
       };
       window.sha256 = async (bytes) =>
@@ -145,8 +145,9 @@ test("a message over the server's limit is refused before it is uploaded, and re
     }, env.server.submission.max_bytes);
     assert.equal(outcome.wrongPassword.error.code, "AUTH_FAILED");
     assert.equal(outcome.tooLarge.error.code, "MESSAGE_TOO_LARGE");
+    assert.equal(outcome.tooLarge.error.limit, env.server.submission.max_bytes);
     assert.ok((await toUpstream(env.bridge)) - before < 64 * 1024, "the large message never left the page");
-    assert.equal(outcome.nobody.error.code, "NO_RECIPIENTS");
+    assert.equal(outcome.nobody.error.code, "RECIPIENT_REJECTED");
     assert.equal(outcome.nobody.error.rejected[0].address, "nobody@mail.test");
     assert.equal(outcome.injection.error.code, "INVALID_ARGUMENT");
     assert.equal(outcome.raw.value.messageId, null);

@@ -2,12 +2,14 @@
 // service: a new message with a UTF-8 subject, a Bcc and an attachment
 // (delivered without the Bcc, filed in Sent with it), Undo that sends nothing,
 // a reply (threading headers, \Answered, quoting), a draft saved again and
-// again that stays one draft, and address chips with suggestions.
+// again that stays one draft, address chips with suggestions, and a connection
+// lost while the message is in flight that leaves it unsent in the form.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { withWebmail, eventually, openMessage, openFolder, screenshot, escapeRegExp } from "./ui.mjs";
 import { serverFlags } from "./doveadm.mjs";
 
@@ -283,5 +285,44 @@ test("addresses become chips, a wrong one is marked before Send, people seen are
     await form(page).getByLabel("To", { exact: true }).pressSequentially("Do");
     await form(page).getByRole("listbox", { name: "Suggestions for To" }).getByRole("option").first().getByText("bob@mail.test").waitFor();
     await screenshot(page, "compose-suggestions.png");
+  });
+});
+
+/** Dovecot's post-login submission processes (one per signed-in SMTP session) of `server`. */
+function submissionProcesses(server) {
+  const master = readFileSync(path.join(path.dirname(server.config_file), "run", "master.pid"), "utf8").trim();
+  const listed = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", master], { encoding: "utf8" });
+  return listed
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, name]) => name === "submission")
+    .map(([pid]) => Number(pid));
+}
+
+test("a connection lost while the message is in flight leaves it unsent in the form, and a retry sends the same message once", async () => {
+  await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
+    // The harness's relay holds this subject's first attempt without an answer (see lmtp_relay.py).
+    const subject = "Dropped in flight [relay: hold once]";
+    await writeNew(page, { to: "bob@mail.test", subject, text: "please arrive once\n" });
+    await form(page).locator("input[type=file]").setInputFiles({ name: "big.bin", mimeType: "application/octet-stream", buffer: randomBytes(2 * 1024 * 1024) });
+    await form(page).getByText("big.bin").waitFor();
+    const before = new Set(submissionProcesses(server));
+    await form(page).getByRole("button", { name: "Send" }).click();
+    // The whole message went up and the server has not answered: the connection is cut now.
+    const held = path.join(path.dirname(server.config_file), "relay-held");
+    const heldId = await eventually(() => existsSync(held) && readFileSync(held, "utf8"), "the relay holding the message", 30000);
+    for (const pid of submissionProcesses(server).filter((pid) => !before.has(pid))) process.kill(pid, "SIGKILL");
+
+    await form(page).getByText(/Not sent: the connection to the mail server was lost/).waitFor({ timeout: 30000 });
+    assert.equal(await form(page).getByLabel("Subject").inputValue(), subject);
+    assert.deepEqual(await chips(page, "To"), ["bob@mail.test"]);
+    assert.ok(await form(page).getByRole("list", { name: "Attachments" }).getByText("big.bin").count(), "the attachment is still there");
+    assert.equal(stored(server, "bob", "INBOX", "Dropped in flight").length, 0, "nothing was delivered");
+
+    await form(page).getByRole("button", { name: "Send" }).click();
+    await page.getByRole("status").getByText("Message sent.").waitFor({ timeout: 30000 });
+    const delivered = await eventually(() => stored(server, "bob", "INBOX", "Dropped in flight"), "the message in Bob's INBOX");
+    assert.equal(delivered.length, 1, "delivered once");
+    assert.equal(/^Message-ID: (<[^>]+>)/im.exec(delivered[0])?.[1], heldId, "the retry is the same message: the Message-ID of the attempt cut off");
   });
 });

@@ -57,7 +57,10 @@ pub enum SendError {
     /// No recipient was accepted (each with the server's words; none given: an empty list).
     #[error("no recipient was accepted")]
     NoRecipients(Vec<Rejected>),
-    /// The server refused the sender, or the message (`552` after DATA...).
+    /// The server refused the sender (MAIL FROM): not an address this login may send from, say.
+    #[error("the server refused the sender: {0}")]
+    SenderRefused(Reply),
+    /// The server refused the message (`552` after DATA...).
     #[error("the server refused the message: {0}")]
     Refused(Reply),
     /// The session failed before the server accepted the message.

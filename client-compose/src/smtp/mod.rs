@@ -473,7 +473,7 @@ impl Session {
     /// Why a transaction failed, naming the earliest cause.
     fn refusal(transaction: &Transaction, reply: Reply) -> SendError {
         if let Some(mail) = &transaction.mail_refused {
-            return SendError::Refused(mail.clone());
+            return SendError::SenderRefused(mail.clone());
         }
         if transaction.accepted.is_empty() {
             return SendError::NoRecipients(transaction.rejected.clone());

@@ -13,8 +13,10 @@ pub(super) struct Failure {
     pub(super) message: String,
     /// The server's reply, when the failure is one.
     pub(super) reply: Option<Reply>,
-    /// Recipients the server refused (`NO_RECIPIENTS`).
+    /// Recipients the server refused (`RECIPIENT_REJECTED`).
     pub(super) rejected: Vec<Rejected>,
+    /// The server's size limit in bytes (`MESSAGE_TOO_LARGE`, when it announced one).
+    pub(super) limit: Option<u64>,
 }
 
 impl Failure {
@@ -24,6 +26,7 @@ impl Failure {
             message: message.into(),
             reply: None,
             rejected: Vec::new(),
+            limit: None,
         }
     }
 
@@ -45,12 +48,22 @@ impl Failure {
             SendError::InvalidAddress(_) | SendError::InvalidMessage(_) => {
                 Self::new("INVALID_ARGUMENT", error.to_string())
             }
-            SendError::TooLarge { .. } => Self::new("MESSAGE_TOO_LARGE", error.to_string()),
+            SendError::TooLarge { limit, .. } => Self {
+                limit: Some(*limit),
+                ..Self::new("MESSAGE_TOO_LARGE", error.to_string())
+            },
+            SendError::NoRecipients(rejected) if rejected.is_empty() => {
+                Self::new("INVALID_ARGUMENT", "give at least one recipient")
+            }
             SendError::NoRecipients(rejected) => Self {
                 rejected: rejected.clone(),
-                ..Self::new("NO_RECIPIENTS", error.to_string())
+                ..Self::new("RECIPIENT_REJECTED", error.to_string())
             },
-            SendError::Refused(reply) => Self::refused("SERVER_ERROR", reply.to_string(), reply),
+            SendError::SenderRefused(reply) => Self::refused("SENDER_REJECTED", error.to_string(), reply),
+            SendError::Refused(reply) if too_large(reply) => {
+                Self::refused("MESSAGE_TOO_LARGE", error.to_string(), reply)
+            }
+            SendError::Refused(reply) => Self::refused("SERVER_ERROR", error.to_string(), reply),
             SendError::Session(session) => Self::session(session, transport),
             SendError::Busy => Self::new("BUSY", "another call on this client is still running"),
             _ => Self::new("SERVER_ERROR", error.to_string()),
@@ -81,8 +94,19 @@ impl Failure {
         if !self.rejected.is_empty() {
             set("rejected", rejected_list(&self.rejected).into());
         }
+        if let Some(limit) = self.limit {
+            // Exact up to 2^53 bytes, far beyond any server's limit.
+            set("limit", JsValue::from_f64(limit as f64));
+        }
         error.into()
     }
+}
+
+/// Whether a refusal after the content is the server's size limit: 552 with
+/// RFC 3463's "message too big" (5.3.4) or "over an administrative limit"
+/// (5.2.3), or a bare 552, which RFC 5321 gives for exceeded storage.
+fn too_large(reply: &Reply) -> bool {
+    reply.code == 552 && matches!(reply.enhanced.as_deref(), None | Some("5.3.4" | "5.2.3"))
 }
 
 /// `[{ address, code, enhancedCode, message }]`.

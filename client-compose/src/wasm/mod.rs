@@ -107,7 +107,20 @@ export interface SmtpCapabilities {
 
 /** Codes of the `code` property of the errors this module throws. */
 export type SmtpErrorCode = "AUTH_FAILED" | "CONNECTION_LOST" | "BRIDGE_REFUSED" | "TLS_FAILED" | "TIMEOUT"
-  | "SERVER_ERROR" | "PROTOCOL_ERROR" | "INVALID_ARGUMENT" | "MESSAGE_TOO_LARGE" | "NO_RECIPIENTS" | "BUSY";
+  | "SERVER_ERROR" | "PROTOCOL_ERROR" | "INVALID_ARGUMENT" | "MESSAGE_TOO_LARGE" | "RECIPIENT_REJECTED"
+  | "SENDER_REJECTED" | "BUSY";
+
+/** What the errors this module throws carry besides their message. */
+export interface SmtpError extends Error {
+  code: SmtpErrorCode;
+  /** The server's reply code and RFC 3463 code, when the failure is its answer. */
+  smtpCode?: number;
+  enhancedCode?: string | null;
+  /** `RECIPIENT_REJECTED`: every recipient, each with the server's words. */
+  rejected?: RejectedRecipient[];
+  /** `MESSAGE_TOO_LARGE`: the server's limit in bytes, when it announced one. */
+  limit?: number;
+}
 "#;
 
 /// How EHLO names the page: it has no name of its own (RFC 5321 4.1.3).

@@ -25,6 +25,28 @@ export function signInMessage(error) {
 }
 
 /**
+ * A sentence for a message that was not sent, saying it is still there to send again.
+ * @param {{code?: string, message?: string, limit?: number}} error
+ */
+export function sendMessage(error) {
+  switch (error?.code) {
+    case "CONNECTION_LOST":
+    case "TIMEOUT":
+      return "Not sent: the connection to the mail server was lost before it took the message. Send again to retry; it stays the same message.";
+    case "MESSAGE_TOO_LARGE":
+      return `Not sent: the message is larger than the mail server takes${error.limit ? ` (${Math.floor(error.limit / 1048576)} MB)` : ""}. Remove or shrink an attachment.`;
+    case "RECIPIENT_REJECTED":
+      return "Not sent: the mail server refused every recipient (see each address).";
+    case "SENDER_REJECTED":
+      return `Not sent: the mail server does not let you send from this address${error.message ? ` (${error.message})` : ""}.`;
+    case "AUTH_FAILED":
+      return "Not sent: the mail server did not accept your password for sending.";
+    default:
+      return actionMessage("Sending", error);
+  }
+}
+
+/**
  * A sentence for a failed action ("Moving 3 messages failed: ...").
  * @param {string} what e.g. "Moving the messages"
  * @param {{code?: string, message?: string}} error

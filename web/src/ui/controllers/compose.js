@@ -7,7 +7,7 @@ import { PageTls, loadTls } from "../../core/page-tls.js";
 import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
 import { Correspondents, parseAddresses } from "../../core/addresses.js";
 import { identityDialog } from "../dialogs.js";
-import { actionMessage } from "../../core/errors.js";
+import { actionMessage, sendMessage } from "../../core/errors.js";
 
 /** @typedef {import("../../core/compose.js").DraftFields} DraftFields */
 /** @typedef {ReturnType<import("../compose-form.js").ComposeForm["fields"]>} TypedFields */
@@ -344,15 +344,18 @@ export class ComposeController {
       () => {},
     );
     try {
-      await composer.send({
+      const sent = await composer.send({
         undoMs,
-        onProgress: (sent, total) => notice.setText(`Sending… ${Math.floor((sent / total) * 100)}%`),
+        onProgress: (done, total) => notice.setText(`Sending… ${Math.floor((done / total) * 100)}%`),
       });
       notice.remove();
       this.composer = null;
       this.people?.seen([...composer.fields.to, ...composer.fields.cc, ...composer.fields.bcc], { weight: 5 });
-      this.app.toasts.show({ text: "Message sent." }, () => {});
-      this.app.toasts.announce("Message sent.");
+      // The others have it; who did not is said, in the server's words.
+      const missed = sent.rejected.map((/** @type {{address: string, message: string}} */ refusal) => `${refusal.address} (${refusal.message})`);
+      const text = missed.length ? `Message sent, but not to ${missed.join(", ")}.` : "Message sent.";
+      this.app.toasts.show({ text, error: missed.length > 0 }, () => {});
+      this.app.toasts.announce(text);
     } catch (error) {
       notice.remove();
       this.reopen(composer, /** @type {any} */ (error));
@@ -361,7 +364,7 @@ export class ComposeController {
 
   /**
    * Back to the form with everything in it, after Undo or a failure.
-   * @param {Composer} composer @param {{code?: string, message?: string, rejected?: {address: string, message: string}[]}} error
+   * @param {Composer} composer @param {{code?: string, message?: string, limit?: number, rejected?: {address: string, message: string}[]}} error
    */
   reopen(composer, error) {
     this.composer = composer;
@@ -380,7 +383,8 @@ export class ComposeController {
       }
       this.app.composeForm.showErrors(errors, rejected.map((refusal) => refusal.address));
     }
-    this.app.composeForm.status(actionMessage("Sending", error), true);
+    if (error.code === "SENDER_REJECTED") this.app.composeForm.showErrors({ from: error.message ?? "Refused by the server." });
+    this.app.composeForm.status(sendMessage(error), true);
   }
 
   /** Signed out: nothing of compose's stays. */
