@@ -30,6 +30,16 @@ await build({
   outfile: path.join(DIST, "webmail-app.js"),
   logLevel: "warning",
 });
+// The IMAP side of compose for pages with their own UI (saveDraft, loadDraft,
+// afterSend): a module of its own, importable from the bridge.
+await build({
+  entryPoints: [path.join(WEB, "src/core/drafts.js")],
+  bundle: true,
+  format: "esm",
+  target: ["chrome111", "firefox115", "safari16.4"],
+  outfile: path.join(DIST, "drafts.js"),
+  logLevel: "warning",
+});
 cpSync(path.join(WEB, "index.html"), path.join(DIST, "index.html"));
 cpSync(path.join(WEB, "favicon.svg"), path.join(DIST, "favicon.svg"));
 cpSync(PKG, path.join(DIST, "pkg"), { recursive: true });

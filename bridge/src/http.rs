@@ -58,6 +58,8 @@ struct UpstreamEntry<'a> {
 #[serde(rename_all = "camelCase")]
 struct Submission<'a> {
     tls: TlsMode,
+    /// Whether the server files sent mail in Sent itself (the page then does not).
+    files_sent: bool,
     /// End-to-end modes only: what the page's own TLS needs.
     #[serde(skip_serializing_if = "Option::is_none")]
     end_to_end: Option<EndToEnd<'a>>,
@@ -107,6 +109,7 @@ pub(crate) async fn upstreams(State(state): State<AppState>) -> Response {
                 };
                 let submission = upstream.submission_tls_mode().map(|tls| Submission {
                     tls,
+                    files_sent: upstream.submission_files_sent,
                     end_to_end: end_to_end(tls, Dialer::page_submission_name(upstream)),
                 });
                 UpstreamEntry {

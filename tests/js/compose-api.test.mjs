@@ -1,8 +1,9 @@
 // The compose module in headless Chromium, through the real bridge, to the real
 // submission server (Dovecot's, delivering to the harness's accounts): a message
 // with a UTF-8 subject, a Bcc and a 5 MB attachment arrives byte-identical, the
-// Bcc only in the envelope; refusals come back per recipient, and a message over
-// the server's limit is refused before it is uploaded.
+// Bcc only in the envelope; refusals come back per recipient, a message over
+// the server's limit is refused before it is uploaded, and drafts.js keeps one
+// draft per message and files one Sent copy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startDovecot } from "./harness.mjs";
@@ -220,6 +221,67 @@ submission_tls = "end-to-end-starttls"
       }
       if (upstream === "e2e-starttls") assert.ok(wire.includes(Buffer.from("STARTTLS\r\n")), "the page itself asked for STARTTLS");
     }
+  } finally {
+    await env.close();
+  }
+});
+
+test("drafts.js keeps one draft per message, reads it back to go on with, and files one Sent copy after the send", async () => {
+  const env = await environment();
+  try {
+    const outcome = await env.page.evaluate(async () => {
+      const { saveDraft, loadDraft, afterSend } = await import("/drafts.js");
+      const imap = await window.ImapClient.connect({ url: window.wsUrl, upstream: "local" });
+      await imap.login("alice", "wonderland");
+      const file = { filename: "notes.txt", contentType: "text/plain", data: new TextEncoder().encode("kept notes") };
+      const draft = {
+        from: { name: "Alice", address: "alice@mail.test" },
+        to: [{ name: "Bob", address: "bob@mail.test" }],
+        cc: [],
+        bcc: [{ name: null, address: "alice@mail.test" }],
+        subject: "A draft to go on with",
+        text: "First words, and a line long enough that format=flowed has to wrap it somewhere before seventy-two columns.",
+        attachments: [file],
+        messageId: "<draft-1@mail.test>",
+      };
+      let uid = null;
+      for (let edit = 1; edit <= 3; edit++) uid = await saveDraft(imap, window.compose, { ...draft, text: `${draft.text}\nedit ${edit}` }, { folder: "Drafts", replaceUid: uid });
+      await imap.select("Drafts");
+      const drafts = await imap.searchRaw('SUBJECT "A draft to go on with"');
+      const loaded = await loadDraft(imap, "Drafts", uid);
+
+      const smtp = await window.compose.SmtpClient.connect({ url: window.wsUrl, upstream: "local" });
+      await smtp.login("alice", "wonderland");
+      const sent = await smtp.send(loaded);
+      await smtp.close();
+      await afterSend(imap, window.compose, { ...loaded, messageId: sent.messageId }, { sentFolder: "Sent", draftFolder: "Drafts", draftUid: uid });
+      // Asked again (a retry of the filing): the copy is found by its Message-ID, not filed twice.
+      await afterSend(imap, window.compose, { ...loaded, messageId: sent.messageId }, { sentFolder: "Sent" });
+      await imap.select("Sent");
+      const filed = await imap.searchRaw(`HEADER Message-ID "${sent.messageId}"`);
+      const copy = await imap.fetchMessage(filed[0]);
+      await imap.select("Drafts");
+      const left = await imap.searchRaw('SUBJECT "A draft to go on with"');
+      await imap.logout();
+      return {
+        drafts: drafts.length,
+        loaded: { ...loaded, attachments: loaded.attachments.map((part) => ({ ...part, data: new TextDecoder().decode(part.data) })) },
+        messageId: sent.messageId,
+        filed: filed.length,
+        sentBcc: copy.bcc.map((entry) => entry.address),
+        left: left.length,
+      };
+    });
+    assert.equal(outcome.drafts, 1, "three saves, one draft");
+    assert.deepEqual(outcome.loaded.to, [{ name: "Bob", address: "bob@mail.test" }]);
+    assert.deepEqual(outcome.loaded.bcc, [{ name: null, address: "alice@mail.test" }], "the draft keeps its Bcc");
+    assert.match(outcome.loaded.text, /^First words, and a line long enough that format=flowed has to wrap it somewhere before seventy-two columns\.\nedit 3$/);
+    assert.deepEqual(outcome.loaded.attachments, [{ filename: "notes.txt", contentType: "text/plain", data: "kept notes" }]);
+    assert.equal(outcome.loaded.messageId, "<draft-1@mail.test>");
+    assert.equal(outcome.messageId, "<draft-1@mail.test>", "the message keeps the draft's Message-ID");
+    assert.equal(outcome.filed, 1, "one copy in Sent");
+    assert.deepEqual(outcome.sentBcc, ["alice@mail.test"]);
+    assert.equal(outcome.left, 0, "the draft is gone once sent");
   } finally {
     await env.close();
   }

@@ -139,6 +139,7 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
         allow_certificate_exceptions: false,
         submission: None,
         submission_tls: None,
+        submission_files_sent: false,
     };
     for (key, value) in options {
         match key {
@@ -151,9 +152,10 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
             "allow_certificate_exceptions" => upstream.allow_certificate_exceptions = parse_bool(key, value)?,
             "submission" => upstream.submission = Some(value.to_owned()),
             "submission_tls" => upstream.submission_tls = Some(value.parse()?),
+            "submission_files_sent" => upstream.submission_files_sent = parse_bool(key, value)?,
             other => {
                 return Err(format!(
-                    "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, pinned_checks_name_and_dates, allow_certificate_exceptions, submission, submission_tls)"
+                    "unknown upstream option `{other}` (tls, ca_file, label, server_name, pinned_sha256, pinned_checks_name_and_dates, allow_certificate_exceptions, submission, submission_tls, submission_files_sent)"
                 ));
             }
         }
@@ -270,6 +272,7 @@ mod tests {
             allow_certificate_exceptions: true,
             submission: Some("smtp.example.org:587".into()),
             submission_tls: Some(TlsMode::Starttls),
+            submission_files_sent: true,
         }];
         config.patterns = vec![PatternConfig {
             pattern: "*.example.org:*".into(),

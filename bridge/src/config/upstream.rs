@@ -107,6 +107,12 @@ pub struct UpstreamConfig {
     /// 465, starttls on any other].
     #[serde(default)]
     pub submission_tls: Option<TlsMode>,
+    /// Whether the submission server files a copy of each message it sends in
+    /// the user's Sent folder itself (Gmail, Microsoft 365, iCloud do): the page
+    /// then does not file a second one. Unset, the page looks for the copy by its
+    /// Message-ID before filing its own.
+    #[serde(default)]
+    pub submission_files_sent: bool,
 }
 
 impl UpstreamConfig {

@@ -99,6 +99,8 @@ async fn the_sign_in_page_learns_which_upstreams_can_send_but_never_where() {
     let dovecot = Dovecot::builder().submission().start().unwrap();
     let config = [
         upstream(&dovecot, "sends", dovecot.submission_addr().unwrap(), "starttls"),
+        upstream(&dovecot, "gmail-like", dovecot.submission_addr().unwrap(), "starttls")
+            + "submission_files_sent = true\n",
         format!(
             "[[upstream]]\nname = \"reads\"\naddress = \"{}\"\ntls = \"none\"\n",
             dovecot.imap_addr()
@@ -119,7 +121,21 @@ async fn the_sign_in_page_learns_which_upstreams_can_send_but_never_where() {
             )
         })
         .collect();
-    assert_eq!(can_send, vec![("reads".into(), false), ("sends".into(), true)]);
+    assert_eq!(
+        can_send,
+        vec![
+            ("gmail-like".into(), true),
+            ("reads".into(), false),
+            ("sends".into(), true)
+        ]
+    );
+    let files_sent = |index: usize| list["upstreams"][index]["submission"]["filesSent"].as_bool();
+    assert_eq!(
+        files_sent(0),
+        Some(true),
+        "the operator said the server files its own copy"
+    );
+    assert_eq!(files_sent(2), Some(false), "unset, the page files the Sent copy");
     let port = dovecot.submission_addr().unwrap().port().to_string();
     assert!(!body.contains(&port), "no address in {body}");
 

@@ -5,6 +5,7 @@
 // undo window, then files the copy in Sent and marks the original answered.
 
 import { loadAddOn } from "./add-on.js";
+import { afterSend, removeMessage, saveDraft } from "./drafts.js";
 
 /**
  * Loads the compose module that sits next to the base client's wasm.
@@ -16,10 +17,8 @@ export function loadCompose(wasmUrl) {
 
 /**
  * @typedef {import("./addresses.js").Mailbox} Mailbox
- * @typedef {{filename: string, contentType: string, data: Uint8Array}} FileAttachment
- * @typedef {{from: Mailbox, to: Mailbox[], cc: Mailbox[], bcc: Mailbox[], subject: string, text: string,
- *   attachments: FileAttachment[], inReplyTo?: string, references?: string[], messageId?: string}} DraftFields
- * @typedef {{folder: string, uid: number, flag: string}} Origin the message a reply or forward answers, and the flag it gets
+ * @typedef {import("./drafts.js").DraftFields} DraftFields
+ * @typedef {import("./drafts.js").Origin} Origin
  */
 
 /** Once: "Re: Re: x" stays "Re: x", and "AW:"/"Fwd:" prefixes of other clients count. */
@@ -131,30 +130,6 @@ export function forwardDraft(message, identities) {
     text: `\n\n${header}\n\n${message.text ?? ""}`,
     attachments: [],
   };
-}
-
-/**
- * Text sent as format=flowed (DelSp=no) back as the writer typed it: a line
- * ending in a space goes on with the next line of the same quote depth, and
- * the space-stuffing of RFC 3676 4.4 comes off. The signature separator stays.
- * @param {string} text
- */
-export function unflowed(text) {
-  const lines = text.replace(/\r\n/g, "\n").split("\n");
-  const out = [];
-  let open = false;
-  let openDepth = 0;
-  for (const raw of lines) {
-    const depth = /^>*/.exec(raw)?.[0].length ?? 0;
-    let line = raw.slice(depth);
-    if (line.startsWith(" ")) line = line.slice(1);
-    const quote = depth ? `${">".repeat(depth)} ` : "";
-    if (open && depth === openDepth) out[out.length - 1] += line;
-    else out.push(quote + line);
-    open = line.endsWith(" ") && line !== "-- ";
-    openDepth = depth;
-  }
-  return out.map((line) => (line === "-- " ? line : line.replace(/ +$/, ""))).join("\n");
 }
 
 const IDENTITIES_KEY = "webmail.identities";
@@ -277,8 +252,9 @@ export const DRAFT_IDLE_MS = 3000;
  */
 export class Composer extends EventTarget {
   /**
-   * @param {{compose: any, imap: () => Promise<any>, smtp: () => Promise<any>, drafts: string | null, sent: string | null}} services
-   *   `imap` opens (once) an IMAP session of its own for Drafts and Sent, so the list's folder stays selected
+   * @param {{compose: any, imap: () => Promise<any>, smtp: () => Promise<any>, drafts: string | null, sent: string | null, serverFilesSent?: boolean}} services
+   *   `imap` opens (once) an IMAP session of its own for Drafts and Sent, so the list's folder stays selected;
+   *   `serverFilesSent`: the operator says the submission server files sent mail itself
    * @param {DraftFields} fields
    * @param {Origin | null} origin
    * @param {LocalDrafts | null} [local] where the device keeps it
@@ -335,10 +311,8 @@ export class Composer extends EventTarget {
       this.dirty = false;
       this.report("draft-saving");
       const imap = await this.services.imap();
-      const bytes = this.services.compose.buildMessage(this.draft(), { keep: true });
-      const uid = await imap.append(this.services.drafts, bytes, { flags: ["\\Draft", "\\Seen"] });
-      await this.removeServerDraft(imap);
-      this.draftUid = uid;
+      const replaceUid = this.draftUid;
+      this.draftUid = await saveDraft(imap, this.services.compose, this.draft(), { folder: this.services.drafts, replaceUid });
       this.keepLocally();
       this.report("draft-saved");
     });
@@ -350,9 +324,7 @@ export class Composer extends EventTarget {
     const old = this.draftUid;
     if (old === null || !this.services.drafts) return;
     this.draftUid = null;
-    await imap.select(this.services.drafts);
-    await imap.setFlags([old], ["\\Deleted"], "add");
-    await imap.expunge([old]);
+    await removeMessage(imap, this.services.drafts, old);
   }
 
   /**
@@ -397,26 +369,13 @@ export class Composer extends EventTarget {
     return result;
   }
 
-  /**
-   * Files the kept copy (with its Bcc) in Sent, unless the server already
-   * filed one itself (Gmail, Microsoft 365 and iCloud do: a second copy would
-   * be a duplicate), flags the original, removes the draft.
-   */
+  /** Files the copy in Sent (unless the server did), marks the original, removes the draft. */
   async afterSent() {
+    const { compose, sent, serverFilesSent, drafts } = this.services;
+    const draftUid = this.draftUid;
+    this.draftUid = null;
     const imap = await this.services.imap();
-    if (this.services.sent) {
-      await imap.select(this.services.sent);
-      const filed = await imap.searchRaw(`HEADER Message-ID ${JSON.stringify(this.fields.messageId)}`);
-      if (!filed.length) {
-        const kept = this.services.compose.buildMessage(this.draft(), { keep: true });
-        await imap.append(this.services.sent, kept, { flags: ["\\Seen"] });
-      }
-    }
-    if (this.origin) {
-      await imap.select(this.origin.folder);
-      await imap.setFlags([this.origin.uid], [this.origin.flag], "add");
-    }
-    await this.removeServerDraft(imap);
+    await afterSend(imap, compose, { ...this.draft(), messageId: /** @type {string} */ (this.fields.messageId) }, { sentFolder: sent, serverFilesSent, origin: this.origin, draftFolder: drafts, draftUid });
   }
 
   /** Stops autosaving (the form closed; save first to keep the last edits); the server draft stays unless `discard`. @param {{discard?: boolean}} [options] */

@@ -2,7 +2,8 @@
 // Thunderbird or Roundcube expects them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replyDraft, forwardDraft, prefixed, newMessageId, unflowed, Composer } from "./compose.js";
+import { replyDraft, forwardDraft, prefixed, newMessageId, Composer } from "./compose.js";
+import { unflowed } from "./drafts.js";
 
 /** A message as the client's fetchMessage returns it. */
 function message(overrides = {}) {
@@ -82,7 +83,7 @@ test("flowed text comes back as typed: soft breaks joined, stuffing removed, quo
 });
 
 /** A Composer whose IMAP session is a fake that answers `searchRaw` with `filed`. */
-function composerWithSent(filed) {
+function composerWithSent(filed, serverFilesSent = false) {
   const calls = [];
   const imap = {
     select: async (path) => calls.push(["select", path]),
@@ -91,7 +92,7 @@ function composerWithSent(filed) {
     setFlags: async (uids, flags) => calls.push(["flags", uids, flags]),
     expunge: async () => calls.push(["expunge"]),
   };
-  const services = { compose: { buildMessage: () => new Uint8Array([1]) }, imap: async () => imap, smtp: async () => null, drafts: "Drafts", sent: "Sent" };
+  const services = { compose: { buildMessage: () => new Uint8Array([1]) }, imap: async () => imap, smtp: async () => null, drafts: "Drafts", sent: "Sent", serverFilesSent };
   const fields = { from: { address: "alice@example.org" }, to: [{ address: "bob@example.org" }], cc: [], bcc: [], subject: "x", text: "", attachments: [], messageId: "<a1@example.org>" };
   const composer = new Composer(/** @type {any} */ (services), /** @type {any} */ (fields), { folder: "INBOX", uid: 3, flag: "\\Answered" });
   return { composer, calls };
@@ -110,4 +111,11 @@ test("the Sent copy is filed unless the server filed one itself, and the origina
   const filed = composerWithSent([12]);
   await filed.composer.afterSent();
   assert.ok(!filed.calls.some(([call]) => call === "append"), "no duplicate in Sent");
+  // The operator says the server files its own copy: Sent is not even looked at.
+  const serverFiles = composerWithSent([], true);
+  await serverFiles.composer.afterSent();
+  assert.deepEqual(serverFiles.calls, [
+    ["select", "INBOX"],
+    ["flags", [3], ["\\Answered"]],
+  ]);
 });

@@ -58,7 +58,7 @@ export class WebmailApp extends HTMLElement {
     /** Blob URLs of the open message's inline images, revoked when it closes. */
     this.blobUrls = [];
     this.followTimer = undefined;
-    /** The bridge's servers, from /api/upstreams. @type {{name: string, label: string, tls: string, endToEnd?: any, canSend?: boolean, submission?: {tls: string, endToEnd?: any}}[]} */
+    /** The bridge's servers, from /api/upstreams. @type {{name: string, label: string, tls: string, endToEnd?: any, canSend?: boolean, submission?: {tls: string, endToEnd?: any, filesSent?: boolean}}[]} */
     this.servers = [];
     /** TLS in the page for this session's end-to-end upstream, if any. @type {PageTls | undefined} */
     this.pageTls = undefined;

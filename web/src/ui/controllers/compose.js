@@ -4,7 +4,8 @@
 
 import { signIn } from "../../core/session.js";
 import { PageTls, loadTls } from "../../core/page-tls.js";
-import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, replyDraft, forwardDraft, unflowed, UNDO_MS } from "../../core/compose.js";
+import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, replyDraft, forwardDraft, UNDO_MS } from "../../core/compose.js";
+import { draftFromMessage } from "../../core/drafts.js";
 import { Correspondents, parseAddresses } from "../../core/addresses.js";
 import { identityDialog } from "../dialogs.js";
 import { actionMessage, sendMessage } from "../../core/errors.js";
@@ -160,25 +161,15 @@ export class ComposeController {
         title = "Unsent message";
       } else if (kind === "draft" && message) {
         // A draft from Drafts, to go on with: the next save replaces it, sending removes it.
-        fields = {
-          from: mailboxOf(message.from[0]) ?? identities[0],
-          to: message.to.flatMap((entry) => mailboxOf(entry) ?? []),
-          cc: message.cc.flatMap((entry) => mailboxOf(entry) ?? []),
-          bcc: message.bcc.flatMap((entry) => mailboxOf(entry) ?? []),
-          subject: message.subject ?? "",
-          text: unflowed(message.text ?? ""),
-          attachments: await this.originalAttachments(message),
-          inReplyTo: message.inReplyTo ?? undefined,
-          references: message.references,
-          messageId: message.messageId ?? undefined,
-        };
+        fields = await draftFromMessage(message, this.attachmentFetcher(message));
+        if (!fields.from.address) fields.from = identities[0];
         if (core.list.path === core.special("\\Drafts")?.path) draftUid = message.uid;
         title = "Draft";
       } else if (kind === "new" || !message) {
         fields = { from: identities[0], to: [], cc: [], bcc: [], subject: "", text: signature(identities[0]), attachments: [] };
       } else if (kind === "forward") {
         fields = forwardDraft(message, identities);
-        fields.attachments = await this.originalAttachments(message);
+        fields.attachments = (await draftFromMessage(message, this.attachmentFetcher(message))).attachments;
         origin = { folder: /** @type {string} */ (core.list.path), uid: message.uid, flag: "$Forwarded" };
         title = "Forward";
       } else {
@@ -192,6 +183,7 @@ export class ComposeController {
         smtp: () => this.smtp(compose),
         drafts: core.special("\\Drafts")?.path ?? null,
         sent: core.special("\\Sent")?.path ?? null,
+        serverFilesSent: this.submission?.submission?.filesSent ?? false,
       };
       const composer = new Composer(services, fields, origin, new LocalDrafts(credentials.username));
       composer.draftUid = draftUid;
@@ -212,35 +204,35 @@ export class ComposeController {
   }
 
   /**
-   * The original's attachments, for a forward or a draft, with progress while
-   * they come.
+   * Fetches the original's files, for a forward or a draft, showing how far
+   * they have come until the last one is in.
    * @param {import("../../../pkg/client_wasm.js").Message} message
+   * @returns {(part: import("../../../pkg/client_wasm.js").Attachment) => Promise<Uint8Array>}
    */
-  async originalAttachments(message) {
+  attachmentFetcher(message) {
     const core = this.app.core;
-    if (!core) return [];
     const files = message.attachments.filter((part) => !part.inline);
-    if (!files.length) return [];
     const total = files.reduce((sum, part) => sum + part.size, 0);
-    const loaded = files.map(() => 0);
-    const notice = this.app.toasts.show({ text: "Fetching the attachments…", timeout: 10 * 60_000 }, () => {});
-    try {
-      return await Promise.all(
-        files.map(async (part, index) => ({
-          filename: part.filename ?? "attachment",
-          contentType: part.contentType,
-          data: await core.client.fetchPart(message.uid, part.partId, {
-            onProgress: (done) => {
-              loaded[index] = done;
-              const share = Math.min(100, Math.floor((loaded.reduce((sum, value) => sum + value, 0) / Math.max(total, 1)) * 100));
-              notice.setText(`Fetching the attachments… ${share}%`);
-            },
-          }),
-        })),
-      );
-    } finally {
-      notice.remove();
-    }
+    /** @type {Map<string, number>} */
+    const loaded = new Map();
+    let notice = null;
+    let pending = 0;
+    return async (part) => {
+      if (!core) throw Object.assign(new Error("signed out"), { code: "CONNECTION_LOST" });
+      notice ??= this.app.toasts.show({ text: "Fetching the attachments…", timeout: 10 * 60_000 }, () => {});
+      pending++;
+      try {
+        return await core.client.fetchPart(message.uid, part.partId, {
+          onProgress: (done) => {
+            loaded.set(part.partId, done);
+            const share = Math.min(100, Math.floor(([...loaded.values()].reduce((sum, value) => sum + value, 0) / Math.max(total, 1)) * 100));
+            notice?.setText(`Fetching the attachments… ${share}%`);
+          },
+        });
+      } finally {
+        if (--pending === 0) notice?.remove();
+      }
+    };
   }
 
   /**
