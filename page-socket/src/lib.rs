@@ -9,10 +9,12 @@
 //!   and workers.
 //! - `tls_session` (browser only): the TLS module's `TlsSession` as the IMAP
 //!   and compose modules call it for end-to-end upstreams.
+//! - [`race::first`]: the first of two futures, for a reply against its timeout.
 #![forbid(unsafe_code)]
 
 #[cfg(target_arch = "wasm32")]
 pub mod clock;
+pub mod race;
 #[cfg(target_arch = "wasm32")]
 mod socket;
 #[cfg(target_arch = "wasm32")]

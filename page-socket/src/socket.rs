@@ -1,10 +1,11 @@
 //! One WebSocket to the bridge: opened, fed in bounded messages, drained.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
-use futures_channel::{mpsc, oneshot};
-use futures_util::StreamExt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
@@ -21,18 +22,33 @@ const MAX_BUFFERED: u32 = 1 << 20;
 /// How often a waiting send looks at the browser's buffer.
 const DRAIN_POLL_MS: u64 = 4;
 
-/// What the socket delivers.
-enum Incoming {
-    Bytes(Vec<u8>),
-    Closed(u16, String),
+/// What the socket's event handlers hand the Rust side. One task reads a
+/// socket and the page has one thread, so a queue and a waker are all the
+/// channel it needs (futures' channels are built for threads, and weigh more).
+#[derive(Default)]
+struct Inbox {
+    /// Messages not read yet, in order.
+    messages: VecDeque<Vec<u8>>,
+    /// How the opening ended, until `open` takes it.
+    opened: Option<Result<(), SocketError>>,
+    /// The close code and reason once the socket closed.
+    closed: Option<(u16, String)>,
+    /// The task waiting for any of the above.
+    waker: Option<Waker>,
+}
+
+impl Inbox {
+    fn wake(&mut self) {
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
+    }
 }
 
 /// An open WebSocket to the bridge; closing it on drop.
 pub struct BridgeSocket {
     socket: WebSocket,
-    incoming: mpsc::UnboundedReceiver<Incoming>,
-    /// The close code and reason once the socket closed, for a send that finds it closed.
-    closed: Rc<RefCell<Option<(u16, String)>>>,
+    inbox: Rc<RefCell<Inbox>>,
     /// Kept alive as long as the socket: the JS side calls them.
     _handlers: [Closure<dyn FnMut(JsValue)>; 2],
 }
@@ -60,55 +76,63 @@ impl BridgeSocket {
             message: format!("`{url}` is not a WebSocket URL"),
         })?;
         socket.set_binary_type(BinaryType::Arraybuffer);
-        let (sender, incoming) = mpsc::unbounded();
-        let (opened_tx, opened) = oneshot::channel::<Result<(), SocketError>>();
-        let opened_tx = Rc::new(RefCell::new(Some(opened_tx)));
-
+        let inbox = Rc::new(RefCell::new(Inbox::default()));
         let on_message = {
-            let sender = sender.clone();
+            let inbox = inbox.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
                 let Ok(event) = event.dyn_into::<MessageEvent>() else {
                     return;
                 };
                 if let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() {
-                    let _ = sender.unbounded_send(Incoming::Bytes(js_sys::Uint8Array::new(&buffer).to_vec()));
+                    let mut inbox = inbox.borrow_mut();
+                    inbox.messages.push_back(js_sys::Uint8Array::new(&buffer).to_vec());
+                    inbox.wake();
                 }
             })
         };
-        let closed = Rc::new(RefCell::new(None));
         let on_close = {
-            let opened_tx = opened_tx.clone();
-            let closed = closed.clone();
+            let inbox = inbox.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
                 let (code, reason) = event
                     .dyn_into::<CloseEvent>()
                     .map(|close| (close.code(), close.reason()))
                     .unwrap_or((ABNORMAL, String::new()));
-                *closed.borrow_mut() = Some((code, reason.clone()));
-                if let Some(waiting) = opened_tx.borrow_mut().take() {
-                    let _ = waiting.send(Err(SocketError::from_close(code, &reason, false)));
-                }
-                let _ = sender.unbounded_send(Incoming::Closed(code, reason));
+                let mut inbox = inbox.borrow_mut();
+                // Before the open event, a close is the bridge refusing the upgrade.
+                let refused = SocketError::from_close(code, &reason, false);
+                inbox.opened.get_or_insert(Err(refused));
+                inbox.closed = Some((code, reason));
+                inbox.wake();
             })
         };
-        let on_open = Closure::once(move || {
-            if let Some(waiting) = opened_tx.borrow_mut().take() {
-                let _ = waiting.send(Ok(()));
-            }
-        });
+        let on_open = {
+            let inbox = inbox.clone();
+            Closure::once(move || {
+                let mut inbox = inbox.borrow_mut();
+                inbox.opened.get_or_insert(Ok(()));
+                inbox.wake();
+            })
+        };
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        let opened = opened
-            .await
-            .unwrap_or_else(|_| Err(SocketError::lost("the socket vanished")));
+        let opened = poll_fn(|context| {
+            let mut inbox = inbox.borrow_mut();
+            match inbox.opened.take() {
+                Some(opened) => Poll::Ready(opened),
+                None => {
+                    inbox.waker = Some(context.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await;
         socket.set_onopen(None);
         drop(on_open);
         opened?;
         Ok(Self {
             socket,
-            incoming,
-            closed,
+            inbox,
             _handlers: [on_message, on_close],
         })
     }
@@ -134,12 +158,22 @@ impl BridgeSocket {
     /// The next bytes from the server; `None` once the session ended the
     /// ordinary way; an error for any other close.
     pub async fn recv(&mut self) -> Result<Option<Vec<u8>>, SocketError> {
-        match self.incoming.next().await {
-            Some(Incoming::Bytes(bytes)) => Ok(Some(bytes)),
-            Some(Incoming::Closed(code, _)) if close::kind_of(code) == CloseKind::Ended => Ok(None),
-            None => Ok(None),
-            Some(Incoming::Closed(code, reason)) => Err(SocketError::from_close(code, &reason, true)),
-        }
+        poll_fn(|context| {
+            let mut inbox = self.inbox.borrow_mut();
+            if let Some(bytes) = inbox.messages.pop_front() {
+                return Poll::Ready(Ok(Some(bytes)));
+            }
+            // Every message before the close was read: now the close counts.
+            match &inbox.closed {
+                Some((code, _)) if close::kind_of(*code) == CloseKind::Ended => Poll::Ready(Ok(None)),
+                Some((code, reason)) => Poll::Ready(Err(SocketError::from_close(*code, reason, true))),
+                None => {
+                    inbox.waker = Some(context.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
     }
 
     /// Closes the socket.
@@ -150,7 +184,7 @@ impl BridgeSocket {
     /// Why a send failed: the bridge's close reason when it closed the socket
     /// (1009 for a message too big, 4009 for the session byte limit...).
     fn closed_error(&self) -> SocketError {
-        match &*self.closed.borrow() {
+        match &self.inbox.borrow().closed {
             Some((code, reason)) => SocketError::from_close(*code, reason, true),
             None => SocketError::lost("the WebSocket is closed"),
         }

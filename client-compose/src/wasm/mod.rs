@@ -9,9 +9,9 @@ mod transport;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_util::future::{Either, select};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use page_socket::clock;
+use page_socket::race::{First, first};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use webmail_wire::sasl::{Mechanism, Secret};
@@ -123,6 +123,10 @@ export interface SmtpError extends Error {
 }
 "#;
 
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 /// How EHLO names the page: it has no name of its own (RFC 5321 4.1.3).
 const CLIENT_NAME: &str = "[127.0.0.1]";
 
@@ -134,14 +138,24 @@ struct Live {
     transport_failure: Option<Failure>,
 }
 
+/// Where a client's session is between calls.
+enum Slot {
+    /// Ready for the next call.
+    Idle(Box<Live>),
+    /// A call has it.
+    Busy,
+    /// Closed, or `close()` came while a call had it: that call closes it when it ends.
+    Closed,
+}
+
 /// An SMTP submission session through the bridge.
 #[wasm_bindgen]
 pub struct SmtpClient {
-    live: Rc<RefCell<Option<Live>>>,
+    live: Rc<RefCell<Slot>>,
     extensions: Extensions,
 }
 
-/// One call on the session. Every method runs through [`perform`], so the
+/// One call on the client. Every method runs through [`perform`], so the
 /// module carries one async state machine for them all, not one each (the
 /// compose module's size goal, decision 0006).
 enum Call {
@@ -149,6 +163,12 @@ enum Call {
         url: String,
         end_to_end: Option<(Function, bool)>,
     },
+    Session(SessionCall),
+    Close,
+}
+
+/// A call that needs the open session to itself.
+enum SessionCall {
     Authenticate(Mechanism),
     Send {
         envelope: Envelope,
@@ -156,7 +176,6 @@ enum Call {
         message_id: Option<String>,
         progress: Option<Function>,
     },
-    Close,
 }
 
 #[wasm_bindgen]
@@ -166,7 +185,7 @@ impl SmtpClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<SmtpClient>")]
     pub fn connect(#[wasm_bindgen(unchecked_param_type = "SmtpConnectOptions")] options: JsValue) -> Promise {
         let call = connect_options(&options).map(|(url, end_to_end)| Call::Connect { url, end_to_end });
-        future_to_promise(perform(Rc::new(RefCell::new(None)), call))
+        future_to_promise(perform(Rc::new(RefCell::new(Slot::Closed)), call))
     }
 
     /// What the server offers (its size limit before a file is picked, say).
@@ -208,7 +227,10 @@ impl SmtpClient {
         } else {
             Mechanism::Plain { user, password }
         };
-        future_to_promise(perform(self.live.clone(), Ok(Call::Authenticate(mechanism))))
+        future_to_promise(perform(
+            self.live.clone(),
+            Ok(Call::Session(SessionCall::Authenticate(mechanism))),
+        ))
     }
 
     /// Signs in with an OAuth 2 token: `{ mechanism: "XOAUTH2" | "OAUTHBEARER", user, token }`.
@@ -225,11 +247,12 @@ impl SmtpClient {
             let user = fields.required_text("user")?;
             let token = Secret::new(fields.required_text("token")?);
             match fields.required_text("mechanism")?.as_str() {
-                "XOAUTH2" => Ok(Call::Authenticate(Mechanism::XOAuth2 { user, token })),
-                "OAUTHBEARER" => Ok(Call::Authenticate(Mechanism::OAuthBearer { user, token })),
+                "XOAUTH2" => Ok(Mechanism::XOAuth2 { user, token }),
+                "OAUTHBEARER" => Ok(Mechanism::OAuthBearer { user, token }),
                 other => Err(format!("unknown mechanism `{other}` (XOAUTH2 or OAUTHBEARER)")),
             }
         })();
+        let call = call.map(|mechanism| Call::Session(SessionCall::Authenticate(mechanism)));
         future_to_promise(perform(self.live.clone(), call))
     }
 
@@ -243,17 +266,18 @@ impl SmtpClient {
         options: JsValue,
     ) -> Promise {
         let call = outgoing(&message).and_then(|(envelope, bytes, message_id)| {
-            Ok(Call::Send {
+            Ok(Call::Session(SessionCall::Send {
                 envelope,
                 bytes,
                 message_id,
                 progress: progress_callback(&options)?,
-            })
+            }))
         });
         future_to_promise(perform(self.live.clone(), call))
     }
 
-    /// Says QUIT and closes the connection.
+    /// Says QUIT and closes the connection; during another call, closes it
+    /// when that call ends.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
         future_to_promise(perform(self.live.clone(), Ok(Call::Close)))
@@ -261,66 +285,76 @@ impl SmtpClient {
 }
 
 /// Runs one call: a bad argument (`Err`) rejects at once with `INVALID_ARGUMENT`.
-async fn perform(live: Rc<RefCell<Option<Live>>>, call: Result<Call, String>) -> Result<JsValue, JsValue> {
-    let call = call.map_err(invalid)?;
-    if let Call::Connect { url, end_to_end } = call {
-        let transport = Transport::open(&url, end_to_end).await.map_err(Failure::into_js)?;
-        let config = Config {
-            client_name: CLIENT_NAME.into(),
-            ..Config::default()
-        };
-        let mut session = Live {
-            session: Session::new(config, clock::now()),
-            transport,
-            transport_failure: None,
-        };
-        return match next_event(&mut session, None).await {
-            Event::Ready(extensions) => {
-                *live.borrow_mut() = Some(session);
-                Ok(SmtpClient { live, extensions }.into())
+async fn perform(live: Rc<RefCell<Slot>>, call: Result<Call, String>) -> Result<JsValue, JsValue> {
+    match call.map_err(invalid)? {
+        Call::Connect { url, end_to_end } => {
+            let transport = Transport::open(&url, end_to_end).await.map_err(Failure::into_js)?;
+            let config = Config {
+                client_name: CLIENT_NAME.into(),
+                ..Config::default()
+            };
+            let mut session = Live {
+                session: Session::new(config, clock::now()),
+                transport,
+                transport_failure: None,
+            };
+            match next_event(&mut session, None).await {
+                Event::Ready(extensions) => {
+                    *live.borrow_mut() = Slot::Idle(Box::new(session));
+                    Ok(SmtpClient { live, extensions }.into())
+                }
+                other => Err(unexpected(&session, other).into_js()),
             }
-            other => Err(unexpected(&session, other).into_js()),
-        };
-    }
-    if let Call::Close = call {
-        let taken = live.borrow_mut().take();
-        if let Some(mut session) = taken {
-            if session.session.quit().is_ok() {
-                let _ = next_event(&mut session, None).await;
-            }
-            session.transport.close();
         }
-        return Ok(JsValue::UNDEFINED);
+        Call::Close => {
+            let taken = std::mem::replace(&mut *live.borrow_mut(), Slot::Closed);
+            if let Slot::Idle(mut session) = taken {
+                if session.session.quit().is_ok() {
+                    let _ = next_event(&mut session, None).await;
+                }
+                session.transport.close();
+            }
+            Ok(JsValue::UNDEFINED)
+        }
+        Call::Session(call) => {
+            let mut session = take(&live)?;
+            let outcome = run(&mut session, call).await;
+            put_back(&live, session);
+            outcome.map_err(Failure::into_js)
+        }
     }
-    let mut guard = take(&live)?;
-    let Some(session) = guard.as_mut() else {
-        return Err(Failure::new("BUSY", "the client is closed").into_js());
-    };
-    let outcome = match call {
-        Call::Authenticate(mechanism) => match session.session.authenticate(mechanism) {
-            Err(error) => Err(Failure::send(&error, None)),
-            Ok(()) => match next_event(session, None).await {
+}
+
+/// Authenticates or sends on the session, until the server's answer.
+async fn run(session: &mut Live, call: SessionCall) -> Result<JsValue, Failure> {
+    match call {
+        SessionCall::Authenticate(mechanism) => {
+            session
+                .session
+                .authenticate(mechanism)
+                .map_err(|error| Failure::send(&error, None))?;
+            match next_event(session, None).await {
                 Event::Authenticated => Ok(JsValue::UNDEFINED),
                 Event::AuthFailed(reply) => Err(Failure::refused("AUTH_FAILED", reply.to_string(), &reply)),
                 other => Err(unexpected(session, other)),
-            },
-        },
-        Call::Send {
+            }
+        }
+        SessionCall::Send {
             envelope,
             bytes,
             message_id,
             progress,
-        } => match session.session.send(&envelope, &bytes) {
-            Err(error) => Err(Failure::send(&error, None)),
-            Ok(()) => match next_event(session, progress.as_ref().map(|callback| (callback, bytes.len()))).await {
+        } => {
+            session
+                .session
+                .send(&envelope, &bytes)
+                .map_err(|error| Failure::send(&error, None))?;
+            match next_event(session, progress.as_ref().map(|callback| (callback, bytes.len()))).await {
                 Event::Sent(report) => Ok(sent_result(&report, message_id)),
                 other => Err(unexpected(session, other)),
-            },
-        },
-        Call::Connect { .. } | Call::Close => Ok(JsValue::UNDEFINED),
-    };
-    put_back(&live, guard);
-    outcome.map_err(Failure::into_js)
+            }
+        }
+    }
 }
 
 /// Builds a draft into the bytes of a message: what is sent (no Bcc), or with
@@ -346,18 +380,26 @@ pub fn build_message(
 
 /// Takes the session out for one call; a second call meanwhile gets `BUSY`,
 /// a closed client `CONNECTION_LOST`.
-fn take(live: &Rc<RefCell<Option<Live>>>) -> Result<Option<Live>, JsValue> {
-    let mut slot = live
-        .try_borrow_mut()
-        .map_err(|_| Failure::new("BUSY", "another call on this client is still running").into_js())?;
-    match slot.take() {
-        Some(session) => Ok(Some(session)),
-        None => Err(Failure::new("BUSY", "another call on this client is running, or it was closed").into_js()),
+fn take(live: &Rc<RefCell<Slot>>) -> Result<Box<Live>, JsValue> {
+    let mut slot = live.borrow_mut();
+    match std::mem::replace(&mut *slot, Slot::Busy) {
+        Slot::Idle(session) => Ok(session),
+        Slot::Busy => Err(Failure::new("BUSY", "another call on this client is still running").into_js()),
+        Slot::Closed => {
+            *slot = Slot::Closed;
+            Err(Failure::new("CONNECTION_LOST", "the client was closed").into_js())
+        }
     }
 }
 
-fn put_back(live: &Rc<RefCell<Option<Live>>>, session: Option<Live>) {
-    *live.borrow_mut() = session;
+/// Returns the session after a call; if `close()` came meanwhile, closes it.
+fn put_back(live: &Rc<RefCell<Slot>>, mut session: Box<Live>) {
+    let mut slot = live.borrow_mut();
+    if let Slot::Busy = *slot {
+        *slot = Slot::Idle(session);
+    } else {
+        session.transport.close();
+    }
 }
 
 /// Drives the session until its next event, writing, reading and watching
@@ -387,10 +429,9 @@ async fn next_event(live: &mut Live, progress: Option<(&Function, usize)>) -> Ev
         };
         let wait = deadline.saturating_sub(clock::now());
         let received = {
-            let recv = Box::pin(live.transport.recv());
-            match select(recv, Box::pin(clock::sleep(wait))).await {
-                Either::Left((received, _)) => Some(received),
-                Either::Right(_) => None,
+            match first(live.transport.recv(), clock::sleep(wait)).await {
+                First::Left(received) => Some(received),
+                First::Right(()) => None,
             }
         };
         let now = clock::now();

@@ -12,8 +12,8 @@
 //! capabilities (which anyone on the path could have forged).
 
 use crate::client::ErrorKind;
-use futures_util::future::{Either, select};
 use js_sys::Function;
+use page_socket::race::{First, first};
 use page_socket::tls_session::{TlsSessionLike, error_parts};
 use wasm_bindgen::prelude::*;
 
@@ -50,9 +50,9 @@ impl Connector for PageTlsConnector {
                 Ok::<_, ClientError>((session.take_greeting(), session, early))
             });
             // A server that never answers must not leave connect() pending forever.
-            let (greeting, session, early) = match select(secured, BrowserRuntime.sleep(HANDSHAKE_TIMEOUT_MS)).await {
-                Either::Left((secured, _)) => secured?,
-                Either::Right(_) => {
+            let (greeting, session, early) = match first(secured, BrowserRuntime.sleep(HANDSHAKE_TIMEOUT_MS)).await {
+                First::Left(secured) => secured?,
+                First::Right(()) => {
                     return Err(ClientError::new(
                         ErrorKind::Timeout,
                         format!(
