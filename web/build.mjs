@@ -4,6 +4,7 @@
 import { build } from "esbuild";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, existsSync, writeFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -40,9 +41,23 @@ await build({
   outfile: path.join(DIST, "drafts.js"),
   logLevel: "warning",
 });
-cpSync(path.join(WEB, "index.html"), path.join(DIST, "index.html"));
-cpSync(path.join(WEB, "favicon.svg"), path.join(DIST, "favicon.svg"));
+for (const file of ["index.html", "page.js", "favicon.svg", "manifest.webmanifest"]) cpSync(path.join(WEB, file), path.join(DIST, file));
 cpSync(PKG, path.join(DIST, "pkg"), { recursive: true });
+
+// The service worker keeps these, per version: everything the app runs, the
+// modules it loads later included, so a page never meets a wasm of another build.
+const SHELL = ["index.html", "page.js", "webmail-app.js", "favicon.svg", "manifest.webmanifest", "pkg/client_wasm_bg.wasm"];
+for (const name of ["client_tls", "client_compose"]) {
+  if (existsSync(path.join(DIST, `pkg/${name}.js`))) SHELL.push(`pkg/${name}.js`, `pkg/${name}_bg.wasm`);
+}
+const version = createHash("sha256");
+for (const file of SHELL) version.update(file).update(readFileSync(path.join(DIST, file)));
+writeFileSync(
+  path.join(DIST, "sw.js"),
+  readFileSync(path.join(WEB, "sw.js"), "utf8")
+    .replace('"__VERSION__"', JSON.stringify(version.digest("hex").slice(0, 16)))
+    .replace("__SHELL__", JSON.stringify(SHELL)),
+);
 
 // Precompressed copies at the highest levels: the bridge serves them as they
 // are (no compression work per request), brotli to browsers that take it.
@@ -60,7 +75,7 @@ const compress = (dir) => {
 };
 compress(DIST);
 
-const firstLoad = ["index.html", "webmail-app.js", "pkg/client_wasm_bg.wasm", "favicon.svg"];
+const firstLoad = ["index.html", "page.js", "webmail-app.js", "pkg/client_wasm_bg.wasm", "favicon.svg"];
 let total = 0;
 let totalBr = 0;
 for (const file of firstLoad) {

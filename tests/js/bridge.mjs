@@ -10,13 +10,15 @@ const BRIDGE = path.join(ROOT, "target", PROFILE, "webmail-bridge");
 
 /**
  * Writes `toml` (with `listen` set to port 0) and starts the bridge.
- * @param {string} toml configuration without `listen`
+ * @param {string} toml configuration without `listen` and `web_root`
+ * @param {{webRoot?: string, listen?: string}} [options] the UI's files (default: web/dist); the
+ *   address to listen on (default: a free port on 127.0.0.1)
  * @returns {Promise<{url: string, origin: string, wsUrl: string, stop: () => Promise<void>, logs: string[]}>}
  */
-export function startBridge(toml) {
+export function startBridge(toml, { webRoot = path.join(ROOT, "web/dist"), listen = "127.0.0.1:0" } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), "webmail-bridge-test-"));
   const file = path.join(dir, "bridge.toml");
-  writeFileSync(file, `listen = "127.0.0.1:0"\nweb_root = ${JSON.stringify(path.join(ROOT, "web/dist"))}\n${toml}`);
+  writeFileSync(file, `listen = ${JSON.stringify(listen)}\nweb_root = ${JSON.stringify(webRoot)}\n${toml}`);
   const child = spawn(BRIDGE, ["--config", file], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: "info" },

@@ -1,6 +1,6 @@
 // <webmail-app> embedded in another site's page, loaded across origins from the
-// bridge: it signs in and works, the host page's styles do not reach inside, and
-// the component's styles do not leak out.
+// bridge: it signs in and works, the host page's styles do not reach inside, the
+// component's styles do not leak out, and it brings no service worker along.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -63,6 +63,9 @@ test("embedded in another origin's page, the webmail works and styles stay on th
         title: document.title,
       }));
       assert.deepEqual(outside, { button: "rgb(255, 105, 180)", heading: "40px", title: "Host app" }, "the component changed the host page");
+      // The service worker is the bridge's own page's: an embedding page gets none from the component.
+      const workers = await page.evaluate(async () => ({ registered: (await navigator.serviceWorker.getRegistrations()).length, controlled: navigator.serviceWorker.controller !== null }));
+      assert.deepEqual(workers, { registered: 0, controlled: false });
     });
   } finally {
     await host.close();
