@@ -156,7 +156,7 @@ fi
 
 # ---------------------------------------------------------------- npm packages
 # playwright-core drives Debian's Chromium; binaryen provides wasm-opt; esbuild bundles the UI;
-# typescript checks the UI's JSDoc types (make lint).
+# typescript checks the UI's JSDoc types (make lint); fake-indexeddb runs the mail cache's unit tests in Node.
 if [ ! -f node_modules/.setup-stamp ] || [ package-lock.json -nt node_modules/.setup-stamp ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed"

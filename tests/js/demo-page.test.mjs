@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { startDovecot } from "./harness.mjs";
 import { startBridge, upstreamFor } from "./bridge.mjs";
 import { launchBrowser } from "./browser.mjs";
+import { eventually } from "./ui.mjs";
 
 test("the page served by the bridge loads webmail-app.js and the wasm client, and shows the sign-in form", async () => {
   const server = await startDovecot();
@@ -15,7 +16,8 @@ test("the page served by the bridge loads webmail-app.js and the wasm client, an
     page.on("response", (response) => loaded.push([new URL(response.url()).pathname, response.status(), response.headers()["content-type"]]));
     await page.goto(bridge.url);
     await page.getByLabel("Username").waitFor({ timeout: 20000 });
-    await page.waitForResponse((response) => response.url().endsWith("/pkg/client_wasm_bg.wasm")).catch(() => {});
+    // The page preloads the wasm: it has come by the time the client is ready to sign in.
+    await eventually(() => loaded.some(([pathname]) => pathname === "/pkg/client_wasm_bg.wasm"), "the wasm client");
     const paths = loaded.map(([pathname]) => pathname);
     assert.ok(paths.includes("/webmail-app.js"), paths.join(", "));
     const wasm = loaded.find(([pathname]) => pathname === "/pkg/client_wasm_bg.wasm");

@@ -138,7 +138,7 @@ const KEEP = 2000;
 
 /**
  * @typedef {{name: string | null, address: string, score: number}} Correspondent
- * @typedef {Pick<Storage, "getItem" | "setItem">} KeyValueStore
+ * @typedef {Pick<Storage, "getItem" | "setItem" | "removeItem">} KeyValueStore
  */
 
 /**
@@ -221,6 +221,18 @@ export class Correspondents {
   scheduleSave() {
     if (!this.storage || this.pendingSave) return;
     this.pendingSave = setTimeout(() => this.save(), 1000);
+  }
+
+  /** Removes the list from storage; from now on it lives in this page only. */
+  forget() {
+    if (this.pendingSave) clearTimeout(this.pendingSave);
+    this.pendingSave = null;
+    try {
+      this.storage?.removeItem(this.key);
+    } catch {
+      // Nothing was stored.
+    }
+    this.storage = null;
   }
 
   /** Writes the list now (the page may be closing). */

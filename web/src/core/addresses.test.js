@@ -45,7 +45,7 @@ test("nothing that could break a header or an SMTP command counts as an address"
 /** A Storage stand-in: what the page's localStorage keeps. */
 function memoryStorage() {
   const items = new Map();
-  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => items.set(key, String(value)) };
+  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => items.set(key, String(value)), removeItem: (key) => items.delete(key) };
 }
 
 test("suggestions rank people by how often and how lately they were seen, and survive a reload", () => {

@@ -47,6 +47,8 @@ export class MailCore extends EventTarget {
     this.countsTimer = undefined;
     this.newUids = [];
     this.inboxUnseen = null;
+    /** Mail kept on this device, when the user asked for it. @type {import("./mail-cache.js").MailCache | null} */
+    this.cache = null;
     /** @type {Array<[import("../../pkg/client_wasm.js").ClientEventType, (event: any) => void]>} */
     this.listeners = [
       ["exists", (event) => this.onExists(event)],
@@ -68,6 +70,8 @@ export class MailCore extends EventTarget {
     clearTimeout(this.countsTimer);
     for (const [type, handler] of this.listeners) this.client.removeEventListener(type, handler);
     this.list.clear();
+    this.cache?.close();
+    this.cache = null;
     try {
       await this.client.logout();
     } catch {
@@ -127,7 +131,15 @@ export class MailCore extends EventTarget {
   async openFolder(path) {
     this.selection.clear();
     this.info = null;
-    this.list.clear();
+    // Kept on this device: its rows show now, the server's answer replaces them.
+    const known = await this.cache?.folder(path).catch(() => undefined);
+    const rows = known ? await this.cache?.rows(path, known.uidValidity).catch(() => []) : [];
+    if (known && rows?.length) {
+      this.list.showCached(path, rows);
+      performance.mark("webmail:cached-rows", { detail: path });
+    } else {
+      this.list.clear();
+    }
     this.emit("folder");
     this.list.setLoading(true);
     try {
@@ -135,7 +147,18 @@ export class MailCore extends EventTarget {
       // For the UI benchmark and for embedders' own measurements.
       performance.mark("webmail:selected", { detail: path });
       this.emit("folder");
-      await this.list.open(path);
+      const info = this.info;
+      let store = null;
+      /** @type {"fresh" | "stale" | null} */
+      let cached = null;
+      if (this.cache) {
+        const { uidValidity, uidNext, highestModseq, exists } = info;
+        await this.cache.saveFolder({ path, uidValidity, uidNext, highestModseq, exists, openedAt: Date.now() }, known?.uidValidity);
+        store = this.cache.folderStore(path, uidValidity);
+        // The same numbering: the painted rows stay, and with the same HIGHESTMODSEQ nothing in them changed.
+        if (known?.uidValidity === uidValidity && rows?.length) cached = highestModseq !== null && highestModseq === known.highestModseq ? "fresh" : "stale";
+      }
+      await this.list.open(path, { store, cached });
     } finally {
       this.list.setLoading(false);
     }
@@ -159,7 +182,12 @@ export class MailCore extends EventTarget {
    * @param {number} uid
    */
   async openMessage(uid) {
-    const message = await this.client.fetchMessage(uid);
+    // A message never changes under its UID (RFC 3501 2.3.1.1): one opened before
+    // comes from the device, with the flags the list has now.
+    const kept = await this.list.store?.message(uid).catch(() => undefined);
+    const message = kept ?? (await this.client.fetchMessage(uid));
+    if (kept) message.flags = this.list.summary(uid)?.flags ?? message.flags;
+    else this.list.store?.saveMessage(message);
     if (!message.flags.includes("\\Seen") && !this.info?.readOnly) {
       await this.setFlag([uid], "\\Seen", true);
       message.flags = [...message.flags, "\\Seen"];

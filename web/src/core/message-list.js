@@ -69,6 +69,10 @@ export class MessageList extends EventTarget {
     this.generation = 0;
     /** Bumped when the folder changes: summaries of the old folder are dropped. */
     this.epoch = 0;
+    /** Summaries shown from the device's cache whose flags may be out of date: fetched again when shown. */
+    this.stale = new Set();
+    /** Where this folder's rows are kept on the device, when the user keeps mail there. @type {import("./mail-cache.js").FolderStore | null} */
+    this.store = null;
   }
 
   /** Number of rows shown. */
@@ -90,14 +94,42 @@ export class MessageList extends EventTarget {
    * Shows a folder the client has just selected: learns its order, then the
    * caller asks for the visible range with `ensureRange`.
    * @param {string} path
+   * @param {{store?: import("./mail-cache.js").FolderStore | null, cached?: "fresh" | "stale" | null}} [options]
+   *   `store` keeps the rows fetched from now on; `cached`: the rows painted from the
+   *   device stay (`fresh`: the server says nothing changed; `stale`: their flags are fetched again as they show)
    */
-  async open(path) {
+  async open(path, { store = null, cached = null } = {}) {
+    const keep = cached !== null && this.path === path;
     this.path = path;
-    this.epoch += 1;
+    this.store = store;
     this.query = null;
-    this.summaries.clear();
-    this.pending = new Set();
+    if (!keep) {
+      this.epoch += 1;
+      this.summaries.clear();
+      this.pending = new Set();
+    }
+    this.stale = keep && cached === "stale" ? new Set(this.summaries.keys()) : new Set();
     await this.reorder();
+  }
+
+  /**
+   * Paints a folder from the rows kept on this device, before the server is
+   * asked: in UID order, newest first (the server's order replaces it).
+   * @param {string} path
+   * @param {MessageSummary[]} rows
+   */
+  showCached(path, rows) {
+    this.generation += 1;
+    this.epoch += 1;
+    this.path = path;
+    this.store = null;
+    this.query = null;
+    this.pending = new Set();
+    this.summaries = new Map(rows.map((row) => [row.uid, row]));
+    this.uids = rows.map((row) => row.uid).sort((a, b) => b - a);
+    this.depths = null;
+    this.positions = new Map(this.uids.map((uid, index) => [uid, index]));
+    this.dispatchEvent(new Event("change"));
   }
 
   /** Changes the sort order. @param {SortOrder} order */
@@ -165,7 +197,7 @@ export class MessageList extends EventTarget {
     const wanted = [];
     for (let index = Math.max(0, start); index < Math.min(end, this.uids.length); index += 1) {
       const uid = this.uids[index];
-      if (!this.summaries.has(uid) && !pending.has(uid)) wanted.push(uid);
+      if ((!this.summaries.has(uid) || this.stale.has(uid)) && !pending.has(uid)) wanted.push(uid);
     }
     if (wanted.length === 0) return;
     for (const uid of wanted) pending.add(uid);
@@ -176,7 +208,11 @@ export class MessageList extends EventTarget {
         blocks.map(async (block) => {
           const rows = await this.client.fetchSummaries(block, undefined);
           if (epoch !== this.epoch) return;
-          for (const row of rows) this.summaries.set(row.uid, row);
+          for (const row of rows) {
+            this.summaries.set(row.uid, row);
+            this.stale.delete(row.uid);
+          }
+          this.store?.saveRows(rows);
           this.dispatchEvent(new CustomEvent("rows", { detail: rows }));
         }),
       );
@@ -194,6 +230,7 @@ export class MessageList extends EventTarget {
     const summary = this.summaries.get(uid);
     if (!summary) return;
     summary.flags = flags;
+    this.store?.saveFlags(new Map([[uid, flags]]));
     this.dispatchEvent(new Event("rows"));
   }
 
@@ -202,6 +239,7 @@ export class MessageList extends EventTarget {
    * @param {number[]} uids
    */
   remove(uids) {
+    this.store?.forget(uids);
     const gone = new Set(uids);
     if (!this.uids.some((uid) => gone.has(uid))) {
       for (const uid of uids) this.summaries.delete(uid);
@@ -226,10 +264,12 @@ export class MessageList extends EventTarget {
     this.generation += 1;
     this.epoch += 1;
     this.path = null;
+    this.store = null;
     this.uids = [];
     this.depths = null;
     this.positions = new Map();
     this.summaries.clear();
+    this.stale = new Set();
     this.pending = new Set();
     this.dispatchEvent(new Event("change"));
   }

@@ -53,6 +53,8 @@ export class WebmailApp extends HTMLElement {
     this.composeForm = new ComposeForm();
     /** Who signed in, in memory only: compose signs in to Drafts, Sent and submission with it. @type {{username: string, password: string, upstream?: string, host?: string, port?: number} | null} */
     this.credentials = null;
+    /** The account whose mail this device keeps in this session ("user\nserver"), or null. @type {string | null} */
+    this.keptAccount = null;
     /** Messages whose remote content the reader allowed, by "folder\0uid". */
     this.remoteAllowed = new Set();
     /** Blob URLs of the open message's inline images, revoked when it closes. */
@@ -162,6 +164,12 @@ export class WebmailApp extends HTMLElement {
           this.searchInput,
           this.searchField,
         ),
+        (this.deviceButton = h(
+          "button",
+          { type: "button", class: "ghost", hidden: true, title: "Mail kept on this device", onclick: () => this.signing.showDevice() },
+          icon(ICONS.archive),
+          h("span", { class: "label" }, "On this device"),
+        )),
         h("button", { type: "button", class: "ghost shortcuts-button", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts", onclick: () => this.keyboard.command("help") }, icon(ICONS.keyboard)),
         h("button", { type: "button", class: "ghost", "aria-label": "Sign out", title: "Sign out", onclick: () => this.signing.signOut() }, icon(ICONS.signout), h("span", { class: "label" }, "Sign out")),
       ),

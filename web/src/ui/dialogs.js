@@ -147,6 +147,38 @@ export function identityDialog(identity) {
 }
 
 /**
+ * The mail this browser keeps for the user: how much, whether the browser may
+ * evict it, and a button that removes it.
+ * @param {{usage: number, quota: number} | null} used what this origin stores, and may
+ * @param {boolean} persisted whether the browser promised not to evict it
+ * @returns {Promise<boolean>} true when the user asked to remove it
+ */
+export function deviceDialog(used, persisted) {
+  const size = (/** @type {number} */ bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+  return modal(
+    "Mail on this device",
+    (close) => [
+      h("h2", null, "Mail on this device"),
+      h("p", null, used ? `This browser keeps ${size(used.usage)} for this webmail (it may use up to ${size(used.quota)}).` : "This browser does not say how much it keeps."),
+      h(
+        "p",
+        { class: "muted" },
+        persisted
+          ? "The browser keeps it until you remove it."
+          : "The browser may remove it when the disk is short; the mail stays on the server.",
+      ),
+      h(
+        "div",
+        { class: "dialog-actions" },
+        h("button", { type: "button", onclick: () => close(false), autofocus: true }, "Close"),
+        h("button", { type: "button", class: "danger", onclick: () => close(true) }, "Remove mail from this device"),
+      ),
+    ],
+    false,
+  );
+}
+
+/**
  * The keyboard shortcuts.
  * @param {[string, string][]} shortcuts keys and what they do
  */

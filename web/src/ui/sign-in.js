@@ -14,6 +14,7 @@ export class SignInForm {
     this.username = h("input", { id: "signin-username", name: "username", autocomplete: "username", required: true, spellcheck: "false", autocapitalize: "none" });
     this.password = h("input", { id: "signin-password", name: "password", type: "password", autocomplete: "current-password", required: true });
     this.remember = h("input", { id: "signin-remember", type: "checkbox", name: "remember" });
+    this.keepMail = h("input", { id: "signin-keep-mail", type: "checkbox", name: "keep-mail" });
     this.error = h("p", { class: "signin-error", role: "alert" });
     this.certificateProblem = h("div", { class: "certificate-problem", role: "alert", hidden: true });
     this.endToEndNote = h("p", { class: "end-to-end-note", hidden: true });
@@ -31,6 +32,8 @@ export class SignInForm {
       h("div", { class: "field" }, h("label", { for: "signin-username" }, "Username"), this.username),
       h("div", { class: "field" }, h("label", { for: "signin-password" }, "Password"), this.password),
       h("div", { class: "check" }, this.remember, h("label", { for: "signin-remember" }, "Remember me on this device")),
+      // Off by default: on a shared computer nothing of the mail is written to storage.
+      h("div", { class: "check" }, this.keepMail, h("label", { for: "signin-keep-mail" }, "Keep mail on this device")),
       this.error,
       this.certificateProblem,
       h("div", { class: "actions" }, this.button, this.progress),
@@ -65,11 +68,12 @@ export class SignInForm {
       : "";
   }
 
-  /** @param {string | null} username */
-  setRemembered(username) {
+  /** @param {string | null} username @param {boolean} keepsMail whether this device keeps that user's mail */
+  setRemembered(username, keepsMail) {
     if (username) {
       this.username.value = username;
       this.remember.checked = true;
+      this.keepMail.checked = keepsMail;
     }
   }
 
@@ -125,6 +129,7 @@ export class SignInForm {
       username: this.username.value.trim(),
       password: this.password.value,
       remember: this.remember.checked,
+      keepMail: this.keepMail.checked,
       upstream: undefined,
       host: undefined,
       port: undefined,

@@ -33,11 +33,13 @@ export class ComposeController {
   /**
    * Signed in: the people of every message row the list loads are counted
    * for the address suggestions (those of Sent, written to by the user, more).
+   * They are written to storage only where the user keeps mail on this device.
    * @param {import("../../core/mail-core.js").MailCore} core
    * @param {string} username
+   * @param {boolean} keep
    */
-  watch(core, username) {
-    const people = new Correspondents(username, localStore());
+  watch(core, username, keep) {
+    const people = new Correspondents(username, keep ? localStore() : null);
     this.people = people;
     core.list.addEventListener("rows", (event) => {
       const rows = /** @type {CustomEvent} */ (event).detail;
@@ -50,6 +52,11 @@ export class ComposeController {
         people.seen(mailboxes, { weight: sent ? 3 : 1, date: Date.parse(envelope.date ?? internalDate ?? ""), key: `${path}/${uid}` });
       }
     });
+  }
+
+  /** The mail on this device was removed: the people seen in it go too (suggestions stay for this page). */
+  forgetPeople() {
+    this.people?.forget();
   }
 
   /** @param {string} typed @param {string[]} chosen */

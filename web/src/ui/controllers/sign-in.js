@@ -1,7 +1,8 @@
 // Signing in and out: the server list, sign-in with TLS in the page where the server needs it, refused certificates, and starting the session.
 
-import { certificateDialog } from "../dialogs.js";
+import { certificateDialog, confirmDialog, deviceDialog } from "../dialogs.js";
 import { MailCore } from "../../core/mail-core.js";
+import { MailCache, storageUsed } from "../../core/mail-cache.js";
 import { fetchUpstreams, signIn } from "../../core/session.js";
 import { signInMessage } from "../../core/errors.js";
 import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
@@ -15,7 +16,8 @@ export class SignInController {
 
 
   async prepareSignIn() {
-    this.app.signInForm.setRemembered(readStorage(USERNAME_KEY));
+    const remembered = readStorage(USERNAME_KEY);
+    this.app.signInForm.setRemembered(remembered, keptAccounts().some((account) => account.startsWith(`${remembered}\n`)));
     try {
       const list = await fetchUpstreams(this.app.bridgeUrl);
       this.app.servers = list.upstreams;
@@ -29,7 +31,7 @@ export class SignInController {
   }
 
 
-  /** @param {{username: string, password: string, remember: boolean, upstream?: string, host?: string, port?: number}} details */
+  /** @param {{username: string, password: string, remember: boolean, keepMail?: boolean, upstream?: string, host?: string, port?: number}} details */
   async signIn(details) {
     this.app.signInForm.setBusy(true);
     const upstream = details.upstream ?? this.app.getAttribute("upstream") ?? undefined;
@@ -46,7 +48,9 @@ export class SignInController {
       else removeStorage(USERNAME_KEY);
       this.app.signInForm.reset();
       const refresh = Number(this.app.getAttribute("refresh-seconds"));
-      await this.start(new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {}));
+      const core = new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {});
+      core.cache = await this.deviceCache(`${details.username}\n${upstream ?? `${details.host}:${details.port}`}`, Boolean(details.keepMail));
+      await this.start(core);
     } catch (error) {
       this.app.signInForm.setBusy(false);
       this.app.signInForm.showError(signInMessage(/** @type {any} */ (error)));
@@ -128,7 +132,7 @@ export class SignInController {
       this.app.folderPane.updateFolderCount();
     });
     core.list.addEventListener("rows", () => this.app.listPane.updateToolbar());
-    if (this.app.credentials) this.app.composing.watch(core, this.app.credentials.username);
+    if (this.app.credentials) this.app.composing.watch(core, this.app.credentials.username, core.cache !== null);
     this.app.shell.dataset.signedIn = "true";
     this.app.dispatchEvent(new CustomEvent("signedin"));
     await core.refreshFolders();
@@ -138,7 +142,79 @@ export class SignInController {
   }
 
 
+  /**
+   * The account's mail on this device when the user keeps it there (asking the
+   * browser not to evict it), or null; unticked, whatever was kept is removed.
+   * @param {string} account user and server
+   * @param {boolean} keep
+   * @returns {Promise<MailCache | null>}
+   */
+  async deviceCache(account, keep) {
+    const before = keptAccounts();
+    const kept = before.filter((entry) => entry !== account);
+    this.app.keptAccount = null;
+    this.app.deviceButton.hidden = true;
+    if (!keep) {
+      if (kept.length !== before.length) {
+        writeStorage(KEPT_MAIL_KEY, JSON.stringify(kept));
+        await MailCache.remove(account).catch(() => {});
+      }
+      return null;
+    }
+    writeStorage(KEPT_MAIL_KEY, JSON.stringify([...kept, account]));
+    await navigator.storage?.persist?.().catch(() => false);
+    try {
+      const cache = await MailCache.open(account, () => {
+        this.app.toasts.show({ text: "This device's storage is full or unavailable: mail is no longer kept on it. Everything still works from the server.", error: true }, () => {});
+      });
+      this.app.keptAccount = account;
+      this.app.deviceButton.hidden = false;
+      return cache;
+    } catch {
+      this.app.toasts.show({ text: "This browser does not let the webmail keep mail on this device.", error: true }, () => {});
+      return null;
+    }
+  }
+
+  /** Settings for the mail on this device: how much, and removing it. */
+  async showDevice() {
+    const account = this.app.keptAccount;
+    if (!account) return;
+    const persisted = Boolean(await navigator.storage?.persisted?.().catch(() => false));
+    if (!(await deviceDialog(await storageUsed(), persisted))) return;
+    await this.removeDeviceMail(account);
+    this.app.toasts.show({ text: "The mail on this device was removed. It stays on the server." }, () => {});
+  }
+
+  /** @param {string} account */
+  async removeDeviceMail(account) {
+    const core = this.app.core;
+    if (core?.cache) {
+      core.cache.close();
+      core.cache = null;
+      core.list.store = null;
+    }
+    await MailCache.remove(account);
+    this.app.composing.forgetPeople();
+    writeStorage(KEPT_MAIL_KEY, JSON.stringify(keptAccounts().filter((entry) => entry !== account)));
+    this.app.keptAccount = null;
+    this.app.deviceButton.hidden = true;
+  }
+
   async signOut() {
+    const account = this.app.keptAccount;
+    if (
+      account &&
+      (await confirmDialog({
+        title: "Remove your mail from this device?",
+        text: "This browser keeps a copy of your mail for your next visit. On a shared computer, remove it; Cancel keeps it.",
+        confirm: "Remove",
+      }))
+    ) {
+      await this.removeDeviceMail(account);
+    }
+    this.app.keptAccount = null;
+    this.app.deviceButton.hidden = true;
     const core = this.app.core;
     this.app.core = null;
     this.app.reading.closeReader();
@@ -157,6 +233,19 @@ export class SignInController {
 }
 
 const USERNAME_KEY = "webmail.username";
+
+/** The accounts ("user\nserver") whose mail this device keeps, by the user's choice at sign-in. */
+const KEPT_MAIL_KEY = "webmail.kept-mail";
+
+/** @returns {string[]} */
+function keptAccounts() {
+  try {
+    const parsed = JSON.parse(readStorage(KEPT_MAIL_KEY) ?? "[]");
+    return Array.isArray(parsed) ? parsed.filter((entry) => typeof entry === "string") : [];
+  } catch {
+    return [];
+  }
+}
 
 /** Certificate fingerprints the user chose to trust, by upstream (where the operator allows it). */
 const ACCEPTED_CERTIFICATES_KEY = "webmail.accepted-certificates";

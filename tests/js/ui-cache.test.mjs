@@ -1,0 +1,114 @@
+// Mail kept on this device ("Keep mail on this device" at sign-in): a folder's
+// rows paint from the device before the server answers its SELECT, a message
+// opened before opens from the device, signing out offers to remove it, and
+// "Remove mail from this device" leaves nothing of it behind. Unticked,
+// nothing of the mail is written to storage.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { withWebmail, waitForRows, openMessage, eventually } from "./ui.mjs";
+
+/** Names of this origin's IndexedDB databases and its localStorage keys. */
+function storage(page) {
+  return page.evaluate(async () => ({
+    databases: (await indexedDB.databases()).map((entry) => entry.name).sort(),
+    keys: Object.keys(localStorage).sort(),
+  }));
+}
+
+/** What the device keeps for `account`: folders, rows and messages. */
+function kept(page, account) {
+  return page.evaluate(
+    (name) =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const database = request.result;
+          const transaction = database.transaction(["folders", "rows", "messages"]);
+          const counts = {};
+          let pending = 3;
+          for (const store of ["folders", "rows", "messages"]) {
+            const all = transaction.objectStore(store).getAll();
+            all.onsuccess = () => {
+              counts[store] = store === "folders" ? all.result.map((folder) => folder.path) : all.result.length;
+              if (--pending === 0) {
+                database.close();
+                resolve(counts);
+              }
+            };
+          }
+        };
+      }),
+    `webmail-mail:${account}`,
+  );
+}
+
+/** Fills the sign-in form, ticking "Keep mail on this device" when asked. */
+async function signIn(page, user, keep) {
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
+  const box = page.getByLabel("Keep mail on this device");
+  if ((await box.isChecked()) !== keep) await box.click();
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await waitForRows(page);
+}
+
+test("kept on this device, a folder paints before its SELECT, a message opened before opens from the device, and removing it leaves nothing", async () => {
+  await withWebmail({ messages: 30, signIn: false }, async ({ page, server, user }) => {
+    const account = `${user.username}\nlocal`;
+    const first = server.manifest.find((message) => message.folder === "INBOX" && message.subject);
+    await signIn(page, user, true);
+    await openMessage(page, first.subject);
+    const stored = await eventually(async () => {
+      const counts = await kept(page, account);
+      return counts.rows > 0 && counts.messages === 1 && counts;
+    }, "the rows and the opened message on the device");
+    assert.deepEqual(stored.folders, ["INBOX"]);
+
+    // Signing out offers to remove it; Cancel keeps it for the next visit.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("dialog", { name: "Remove your mail from this device?" }).getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+
+    /** What the page sends to the server from now on. @type {string[]} */
+    const frames = [];
+    page.on("websocket", (socket) => socket.on("framesent", (frame) => frames.push(String(frame.payload))));
+    await page.reload();
+    await signIn(page, user, true);
+    const marks = await page.evaluate(() => Object.fromEntries(["webmail:cached-rows", "webmail:selected"].map((name) => [name, performance.getEntriesByName(name).map((mark) => mark.startTime)])));
+    assert.equal(marks["webmail:cached-rows"].length, 1, "the Inbox painted from the device");
+    assert.ok(marks["webmail:cached-rows"][0] < marks["webmail:selected"][0], "before the server answered SELECT");
+
+    // The message opened before comes from the device: no FETCH of its body goes out.
+    assert.ok(frames.some((frame) => /SELECT/.test(frame)), "the page's commands are recorded");
+    frames.length = 0;
+    await openMessage(page, first.subject);
+    assert.ok(!frames.some((frame) => /BODY(\.PEEK)?\[|RFC822(?![.\w])/.test(frame)), `no body fetched: ${frames.join(" | ")}`);
+
+    // Settings: how much, and removing it.
+    await page.getByRole("button", { name: "On this device" }).click();
+    const dialog = page.getByRole("dialog", { name: "Mail on this device" });
+    await dialog.getByText(/This browser keeps [\d.]+ MB/).waitFor();
+    await dialog.getByRole("button", { name: "Remove mail from this device" }).click();
+    await page.getByText("The mail on this device was removed.").waitFor();
+    const left = await storage(page);
+    assert.ok(!left.databases.some((name) => name.startsWith("webmail-mail:")), `no mail database: ${left.databases}`);
+    assert.ok(!left.keys.some((key) => key.startsWith("webmail.correspondents")), `no correspondents: ${left.keys}`);
+    assert.equal(await page.getByRole("button", { name: "On this device" }).isVisible(), false);
+  });
+});
+
+test("unticked, nothing of the mail is written to storage", async () => {
+  await withWebmail({ messages: 30, signIn: false }, async ({ page, server, user }) => {
+    await signIn(page, user, false);
+    const first = server.manifest.find((message) => message.folder === "INBOX" && message.subject);
+    await openMessage(page, first.subject);
+    // Signing out writes whatever was waiting to be written (the people list waits a second).
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    const left = await storage(page);
+    assert.deepEqual(left.databases.filter((name) => name.startsWith("webmail-mail:")), []);
+    assert.deepEqual(left.keys.filter((key) => key.startsWith("webmail.correspondents") || key === "webmail.kept-mail"), []);
+    assert.equal(await page.getByRole("button", { name: "On this device" }).isVisible(), false);
+  });
+});

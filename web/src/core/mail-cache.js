@@ -1,0 +1,275 @@
+// Mail kept on this device, for a user who ticked "Keep mail on this device":
+// each folder's state, its list rows as the client fetched them, and messages
+// as they were opened (never sanitized: that happens at display, so a
+// sanitizer fix protects cached mail too). One IndexedDB database per account.
+//
+// Rows and messages are keyed [path, uidValidity, uid]: a folder whose
+// UIDVALIDITY changed is dropped with one key-range delete, so no UID of the
+// old numbering is ever shown for a message of the new one.
+//
+// Storage errors never reach the session: the first one (a full quota, an
+// evicted database) stops caching and is reported once through `onFailure`.
+
+/** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
+const SCHEMA = 1;
+const PREFIX = "webmail-mail:";
+
+/**
+ * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
+ * @typedef {import("../../pkg/client_wasm.js").Message} Message
+ * @typedef {{path: string, uidValidity: number, uidNext: number | null, highestModseq: number | null,
+ *   exists: number, openedAt: number}} FolderState what the cache knows of a folder, from its last SELECT
+ */
+
+/** The database's name for `account` (user at upstream). @param {string} account */
+export function databaseName(account) {
+  return PREFIX + account;
+}
+
+/**
+ * Creates or upgrades the stores. A database from an unknown (newer or broken)
+ * schema is not guessed at: the caller deletes it and starts over.
+ * @param {IDBDatabase} database
+ * @param {number} from the version it had (0: new)
+ */
+function upgrade(database, from) {
+  if (from < 1) {
+    database.createObjectStore("folders", { keyPath: "path" });
+    database.createObjectStore("rows");
+    database.createObjectStore("messages");
+  }
+}
+
+/** @template T @param {IDBRequest<T>} request @returns {Promise<T>} */
+function settled(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** @param {IDBTransaction} transaction @returns {Promise<void>} */
+function committed(transaction) {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error ?? new DOMException("the transaction was aborted", "AbortError"));
+  });
+}
+
+/** Every key of one folder under one UIDVALIDITY. @param {string} path @param {number} uidValidity */
+function folderRange(path, uidValidity) {
+  return IDBKeyRange.bound([path, uidValidity, 0], [path, uidValidity, Infinity]);
+}
+
+/** Every key of one folder, whatever its UIDVALIDITY. @param {string} path */
+function anyValidity(path) {
+  return IDBKeyRange.bound([path, -Infinity, -Infinity], [path, Infinity, Infinity]);
+}
+
+export class MailCache {
+  /**
+   * @param {IDBDatabase} database
+   * @param {(error: unknown) => void} onFailure hears the first storage failure, after which nothing is written
+   */
+  constructor(database, onFailure) {
+    this.database = database;
+    this.onFailure = onFailure;
+    this.failed = false;
+    // Another tab upgrading the schema: this one lets go (it reopens on its next load).
+    database.onversionchange = () => database.close();
+  }
+
+  /**
+   * Opens (or creates) the account's cache; rebuilds it empty when it is
+   * corrupted or from a schema this code does not know.
+   * @param {string} account
+   * @param {(error: unknown) => void} [onFailure]
+   * @returns {Promise<MailCache>}
+   */
+  static async open(account, onFailure = () => {}) {
+    const name = databaseName(account);
+    try {
+      return new MailCache(await openDatabase(name), onFailure);
+    } catch {
+      await settled(indexedDB.deleteDatabase(name));
+      return new MailCache(await openDatabase(name), onFailure);
+    }
+  }
+
+  /**
+   * Removes an account's cache (or, without one, every account's): nothing of
+   * the mail stays on this device.
+   * @param {string} [account]
+   */
+  static async remove(account) {
+    const names = account ? [databaseName(account)] : (await indexedDB.databases()).flatMap((entry) => (entry.name?.startsWith(PREFIX) ? [entry.name] : []));
+    for (const name of names) await settled(indexedDB.deleteDatabase(name));
+  }
+
+  /**
+   * Runs a write; a failure turns caching off for this session (reported once).
+   * @param {string[]} stores
+   * @param {(transaction: IDBTransaction) => void} write
+   */
+  async write(stores, write) {
+    if (this.failed) return;
+    try {
+      const transaction = this.database.transaction(stores, "readwrite");
+      write(transaction);
+      await committed(transaction);
+    } catch (error) {
+      this.failed = true;
+      this.onFailure(error);
+    }
+  }
+
+  /**
+   * What the cache knows of a folder, or undefined.
+   * @param {string} path
+   * @returns {Promise<FolderState | undefined>}
+   */
+  async folder(path) {
+    if (this.failed) return undefined;
+    return settled(this.database.transaction("folders").objectStore("folders").get(path));
+  }
+
+  /**
+   * A folder was selected: keeps its state. A new UIDVALIDITY drops every row
+   * and message of the old numbering in the same transaction.
+   * @param {FolderState} state
+   * @param {number | undefined} previousValidity what the cache held before, if anything
+   */
+  saveFolder(state, previousValidity) {
+    return this.write(["folders", "rows", "messages"], (transaction) => {
+      if (previousValidity !== undefined && previousValidity !== state.uidValidity) {
+        transaction.objectStore("rows").delete(anyValidity(state.path));
+        transaction.objectStore("messages").delete(anyValidity(state.path));
+      }
+      transaction.objectStore("folders").put(state);
+    });
+  }
+
+  /**
+   * Keeps list rows as `fetchSummaries` returned them.
+   * @param {string} path @param {number} uidValidity @param {MessageSummary[]} rows
+   */
+  saveRows(path, uidValidity, rows) {
+    return this.write(["rows"], (transaction) => {
+      const store = transaction.objectStore("rows");
+      for (const row of rows) store.put(row, [path, uidValidity, row.uid]);
+    });
+  }
+
+  /**
+   * Updates the flags of cached rows (and messages) after a change here or on the server.
+   * @param {string} path @param {number} uidValidity @param {Map<number, string[]>} flags by UID
+   */
+  saveFlags(path, uidValidity, flags) {
+    return this.write(["rows", "messages"], (transaction) => {
+      for (const name of ["rows", "messages"]) {
+        const store = transaction.objectStore(name);
+        for (const [uid, list] of flags) {
+          const key = [path, uidValidity, uid];
+          store.get(key).onsuccess = (event) => {
+            const value = /** @type {IDBRequest} */ (event.target).result;
+            if (value) store.put({ ...value, flags: list }, key);
+          };
+        }
+      }
+    });
+  }
+
+  /**
+   * Forgets messages that left the folder.
+   * @param {string} path @param {number} uidValidity @param {number[]} uids
+   */
+  forget(path, uidValidity, uids) {
+    return this.write(["rows", "messages"], (transaction) => {
+      for (const uid of uids) {
+        transaction.objectStore("rows").delete([path, uidValidity, uid]);
+        transaction.objectStore("messages").delete([path, uidValidity, uid]);
+      }
+    });
+  }
+
+  /**
+   * The cached rows of a folder under `uidValidity`, in UID order.
+   * @param {string} path @param {number} uidValidity
+   * @returns {Promise<MessageSummary[]>}
+   */
+  async rows(path, uidValidity) {
+    if (this.failed) return [];
+    return settled(this.database.transaction("rows").objectStore("rows").getAll(folderRange(path, uidValidity)));
+  }
+
+  /**
+   * Keeps a message as it was fetched (unsanitized).
+   * @param {string} path @param {number} uidValidity @param {Message} message
+   */
+  saveMessage(path, uidValidity, message) {
+    return this.write(["messages"], (transaction) => transaction.objectStore("messages").put(message, [path, uidValidity, message.uid]));
+  }
+
+  /**
+   * A message opened before, or undefined.
+   * @param {string} path @param {number} uidValidity @param {number} uid
+   * @returns {Promise<Message | undefined>}
+   */
+  async message(path, uidValidity, uid) {
+    if (this.failed) return undefined;
+    return settled(this.database.transaction("messages").objectStore("messages").get([path, uidValidity, uid]));
+  }
+
+  /**
+   * The rows of one folder under one UIDVALIDITY, as the message list keeps them.
+   * @param {string} path @param {number} uidValidity
+   * @returns {FolderStore}
+   */
+  folderStore(path, uidValidity) {
+    return {
+      saveRows: (rows) => this.saveRows(path, uidValidity, rows),
+      saveFlags: (flags) => this.saveFlags(path, uidValidity, flags),
+      forget: (uids) => this.forget(path, uidValidity, uids),
+      saveMessage: (message) => this.saveMessage(path, uidValidity, message),
+      message: (uid) => this.message(path, uidValidity, uid),
+    };
+  }
+
+  close() {
+    this.database.close();
+  }
+}
+
+/**
+ * @typedef {{saveRows: (rows: MessageSummary[]) => Promise<void>, saveFlags: (flags: Map<number, string[]>) => Promise<void>,
+ *   forget: (uids: number[]) => Promise<void>, saveMessage: (message: Message) => Promise<void>,
+ *   message: (uid: number) => Promise<Message | undefined>}} FolderStore one folder's rows and messages on the device
+ */
+
+/**
+ * Opens the database at the current schema. An older one is upgraded; one
+ * that says it is newer (a rolled-back app) or fails to open is rejected, and
+ * `MailCache.open` rebuilds it from the server.
+ * @param {string} name
+ * @returns {Promise<IDBDatabase>}
+ */
+function openDatabase(name) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, SCHEMA);
+    request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+    // Another tab still holds an older version open: it closes on versionchange.
+    request.onblocked = () => {};
+  });
+}
+
+/**
+ * How much this origin stores, and may.
+ * @returns {Promise<{usage: number, quota: number} | null>}
+ */
+export async function storageUsed() {
+  const estimate = await navigator.storage?.estimate?.().catch(() => null);
+  return estimate ? { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0 } : null;
+}

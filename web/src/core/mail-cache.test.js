@@ -1,0 +1,74 @@
+// The device's mail cache against an in-memory IndexedDB (fake-indexeddb, which
+// follows the spec's key ordering and transactions): a new UIDVALIDITY drops the
+// old numbering, flags and expunges reach the kept rows, a database of an
+// unknown schema is rebuilt, a storage failure stops caching without throwing.
+import "fake-indexeddb/auto";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MailCache, databaseName } from "./mail-cache.js";
+
+/** A list row as fetchSummaries returns it (only what the cache looks at). */
+const row = (uid, flags = []) => /** @type {any} */ ({ uid, flags, envelope: { subject: `message ${uid}` } });
+const state = (path, uidValidity, highestModseq = 10) => ({ path, uidValidity, uidNext: 100, highestModseq, exists: 3, openedAt: 1 });
+
+test("rows and messages are kept per folder and numbering; a new UIDVALIDITY drops the old one", async () => {
+  const cache = await MailCache.open("alice\nlocal");
+  await cache.saveFolder(state("INBOX", 7), undefined);
+  await cache.saveRows("INBOX", 7, [row(3), row(1), row(2)]);
+  await cache.saveRows("Archive", 7, [row(1)]);
+  await cache.saveMessage("INBOX", 7, /** @type {any} */ ({ uid: 2, flags: [], text: "hello" }));
+  assert.deepEqual((await cache.rows("INBOX", 7)).map((kept) => kept.uid), [1, 2, 3]);
+  assert.equal((await cache.message("INBOX", 7, 2))?.text, "hello");
+
+  await cache.saveFlags("INBOX", 7, new Map([[2, ["\\Seen"]]]));
+  await cache.forget("INBOX", 7, [3]);
+  assert.deepEqual((await cache.rows("INBOX", 7)).map((kept) => [kept.uid, kept.flags]), [[1, []], [2, ["\\Seen"]]]);
+  assert.deepEqual((await cache.message("INBOX", 7, 2))?.flags, ["\\Seen"]);
+
+  // The server renumbered INBOX: nothing of numbering 7 may show again, other folders stay.
+  await cache.saveFolder(state("INBOX", 8), 7);
+  assert.deepEqual(await cache.rows("INBOX", 7), []);
+  assert.equal(await cache.message("INBOX", 7, 2), undefined);
+  assert.equal((await cache.folder("INBOX"))?.uidValidity, 8);
+  assert.deepEqual((await cache.rows("Archive", 7)).map((kept) => kept.uid), [1]);
+  cache.close();
+  await MailCache.remove("alice\nlocal");
+});
+
+test("a database of another schema is rebuilt empty, and remove() leaves no database behind", async () => {
+  const name = databaseName("bob\nlocal");
+  // What a newer build of the app (since rolled back) might have left: version 99, other stores.
+  await new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 99);
+    request.onupgradeneeded = () => request.result.createObjectStore("something-else");
+    request.onsuccess = () => {
+      request.result.close();
+      resolve(undefined);
+    };
+    request.onerror = () => reject(request.error);
+  });
+  const cache = await MailCache.open("bob\nlocal");
+  await cache.saveRows("INBOX", 1, [row(1)]);
+  assert.deepEqual((await cache.rows("INBOX", 1)).map((kept) => kept.uid), [1]);
+  cache.close();
+  await MailCache.remove();
+  assert.deepEqual((await indexedDB.databases()).filter((entry) => entry.name?.startsWith("webmail-mail:")), []);
+});
+
+test("a storage failure stops caching for the session, reported once, and never throws", async () => {
+  const failures = [];
+  const cache = await MailCache.open("carol\nlocal", (error) => failures.push(error));
+  const real = cache.database.transaction.bind(cache.database);
+  // A full disk: every write transaction fails the way browsers report it.
+  cache.database.transaction = (stores, mode) => {
+    if (mode === "readwrite") throw new DOMException("the quota is exceeded", "QuotaExceededError");
+    return real(stores, mode);
+  };
+  await cache.saveRows("INBOX", 1, [row(1)]);
+  await cache.saveFolder(state("INBOX", 1), undefined);
+  assert.equal(failures.length, 1);
+  assert.equal(/** @type {DOMException} */ (failures[0]).name, "QuotaExceededError");
+  assert.deepEqual(await cache.rows("INBOX", 1), [], "nothing more is read from a cache that failed");
+  cache.close();
+  await MailCache.remove("carol\nlocal");
+});
