@@ -5,7 +5,7 @@
 // nothing of the mail is written to storage.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withWebmail, waitForRows, openMessage, eventually } from "./ui.mjs";
+import { withWebmail, waitForRows, openMessage, openFolder, eventually } from "./ui.mjs";
 
 /** Names of this origin's IndexedDB databases and its localStorage keys. */
 function storage(page) {
@@ -110,5 +110,50 @@ test("unticked, nothing of the mail is written to storage", async () => {
     assert.deepEqual(left.databases.filter((name) => name.startsWith("webmail-mail:")), []);
     assert.deepEqual(left.keys.filter((key) => key.startsWith("webmail.correspondents") || key === "webmail.kept-mail"), []);
     assert.equal(await page.getByRole("button", { name: "On this device" }).isVisible(), false);
+  });
+});
+
+test("a reload of a kept device paints the last folder's rows before any socket opens, and signing in goes on there", async (t) => {
+  await withWebmail({ messages: 40, signIn: false }, async ({ page, server, user }) => {
+    const folder = server.manifest.find((message) => message.folder !== "INBOX" && message.folder.split("/").length === 1 && message.subject)?.folder;
+    assert.ok(folder, "the corpus has mail outside the Inbox");
+    // Counts the page's WebSockets and when each was made.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.socketTimes = [];
+      window.WebSocket = class extends Native {
+        constructor(...args) {
+          super(...args);
+          window.socketTimes.push(performance.now());
+        }
+      };
+    });
+    await page.getByLabel("Remember me on this device").check();
+    await signIn(page, user, true);
+    await openFolder(page, folder);
+    await waitForRows(page);
+
+    await page.reload();
+    await waitForRows(page);
+    const before = await page.evaluate(() => ({
+      sockets: window.socketTimes.length,
+      painted: performance.getEntriesByName("webmail:cached-rows")[0]?.startTime ?? null,
+    }));
+    assert.equal(before.sockets, 0, "the rows came from the device, with no socket open");
+    assert.ok(before.painted !== null);
+    t.diagnostic(`navigation start to the first cached rows: ${before.painted.toFixed(1)} ms`);
+    assert.equal(await page.locator("webmail-app .folder-title").textContent(), folder);
+    assert.equal(await page.getByLabel("Username").inputValue(), user.username);
+    assert.ok(await page.getByLabel("Keep mail on this device").isChecked());
+
+    await page.getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("tree", { name: "Folders", includeHidden: true }).waitFor({ state: "attached" });
+    await page.waitForFunction((name) => {
+      const root = document.querySelector("webmail-app")?.shadowRoot;
+      return root?.querySelector(".folder-title")?.textContent === name && root.querySelector(".progress")?.hidden;
+    }, folder);
+    const sockets = await page.evaluate(() => window.socketTimes);
+    assert.ok(sockets.length > 0 && sockets[0] > before.painted, "the socket came after the paint");
   });
 });

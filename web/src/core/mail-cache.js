@@ -13,6 +13,53 @@
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
 const SCHEMA = 1;
 const PREFIX = "webmail-mail:";
+/** The accounts ("user\nserver") whose mail this device keeps, each with the folder last open. */
+const KEPT_KEY = "webmail.kept-mail";
+
+/**
+ * The accounts this device keeps mail for, by the user's choice at sign-in.
+ * @returns {Record<string, {folder: string | null}>}
+ */
+export function keptAccounts() {
+  try {
+    const parsed = JSON.parse(localStorage.getItem(KEPT_KEY) ?? "{}");
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+/** @param {Record<string, {folder: string | null}>} accounts */
+function writeKept(accounts) {
+  try {
+    if (Object.keys(accounts).length) localStorage.setItem(KEPT_KEY, JSON.stringify(accounts));
+    else localStorage.removeItem(KEPT_KEY);
+  } catch {
+    // Storage refused: the next visit starts from the server.
+  }
+}
+
+/**
+ * Records whether this device keeps `account`'s mail.
+ * @param {string} account @param {boolean} keep
+ */
+export function setKept(account, keep) {
+  const accounts = keptAccounts();
+  if (keep) accounts[account] ??= { folder: null };
+  else delete accounts[account];
+  writeKept(accounts);
+}
+
+/**
+ * The folder to paint first on the next visit.
+ * @param {string} account @param {string} path
+ */
+export function rememberFolder(account, path) {
+  const accounts = keptAccounts();
+  if (!accounts[account] || accounts[account].folder === path) return;
+  accounts[account].folder = path;
+  writeKept(accounts);
+}
 
 /**
  * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
@@ -70,10 +117,13 @@ function anyValidity(path) {
 export class MailCache {
   /**
    * @param {IDBDatabase} database
+   * @param {string} account
    * @param {(error: unknown) => void} onFailure hears the first storage failure, after which nothing is written
    */
-  constructor(database, onFailure) {
+  constructor(database, account, onFailure) {
     this.database = database;
+    /** Whose mail ("user\nserver"). */
+    this.account = account;
     this.onFailure = onFailure;
     this.failed = false;
     // Another tab upgrading the schema: this one lets go (it reopens on its next load).
@@ -90,10 +140,10 @@ export class MailCache {
   static async open(account, onFailure = () => {}) {
     const name = databaseName(account);
     try {
-      return new MailCache(await openDatabase(name), onFailure);
+      return new MailCache(await openDatabase(name), account, onFailure);
     } catch {
       await settled(indexedDB.deleteDatabase(name));
-      return new MailCache(await openDatabase(name), onFailure);
+      return new MailCache(await openDatabase(name), account, onFailure);
     }
   }
 
@@ -103,6 +153,8 @@ export class MailCache {
    * @param {string} [account]
    */
   static async remove(account) {
+    if (account) setKept(account, false);
+    else writeKept({});
     const names = account ? [databaseName(account)] : (await indexedDB.databases()).flatMap((entry) => (entry.name?.startsWith(PREFIX) ? [entry.name] : []));
     for (const name of names) await settled(indexedDB.deleteDatabase(name));
   }
@@ -201,6 +253,30 @@ export class MailCache {
   async rows(path, uidValidity) {
     if (this.failed) return [];
     return settled(this.database.transaction("rows").objectStore("rows").getAll(folderRange(path, uidValidity)));
+  }
+
+  /**
+   * The newest `count` rows of a folder (highest UIDs), with the folder's
+   * state: the first screen of the next visit, read without the server.
+   * @param {string} path @param {number} count
+   * @returns {Promise<{state: FolderState, rows: MessageSummary[]} | null>}
+   */
+  async newestRows(path, count) {
+    const state = await this.folder(path);
+    if (!state) return null;
+    const transaction = this.database.transaction("rows");
+    const rows = [];
+    await new Promise((resolve, reject) => {
+      const cursor = transaction.objectStore("rows").openCursor(folderRange(path, state.uidValidity), "prev");
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at || rows.length >= count) return resolve(undefined);
+        rows.push(at.value);
+        at.continue();
+      };
+      cursor.onerror = () => reject(cursor.error);
+    });
+    return { state, rows };
   }
 
   /**

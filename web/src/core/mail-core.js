@@ -4,6 +4,7 @@
 
 import { buildTree, findRole, flatten, childPath } from "./folders.js";
 import { MessageList } from "./message-list.js";
+import { rememberFolder } from "./mail-cache.js";
 import { Selection } from "./selection.js";
 import { addressName } from "./format.js";
 
@@ -155,6 +156,7 @@ export class MailCore extends EventTarget {
         const { uidValidity, uidNext, highestModseq, exists } = info;
         await this.cache.saveFolder({ path, uidValidity, uidNext, highestModseq, exists, openedAt: Date.now() }, known?.uidValidity);
         store = this.cache.folderStore(path, uidValidity);
+        rememberFolder(this.cache.account, path);
         // The same numbering: the painted rows stay, and with the same HIGHESTMODSEQ nothing in them changed.
         if (known?.uidValidity === uidValidity && rows?.length) cached = highestModseq !== null && highestModseq === known.highestModseq ? "fresh" : "stale";
       }

@@ -2,7 +2,12 @@
 
 import { certificateDialog, confirmDialog, deviceDialog } from "../dialogs.js";
 import { MailCore } from "../../core/mail-core.js";
-import { MailCache, storageUsed } from "../../core/mail-cache.js";
+import { MailCache, keptAccounts, setKept, storageUsed } from "../../core/mail-cache.js";
+import { MessageList } from "../../core/message-list.js";
+import { Selection } from "../../core/selection.js";
+
+/** Rows painted from the device before signing in: more than a screen, few enough to read at once. */
+const KEPT_PAINT_ROWS = 60;
 import { fetchUpstreams, signIn } from "../../core/session.js";
 import { signInMessage } from "../../core/errors.js";
 import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
@@ -17,7 +22,10 @@ export class SignInController {
 
   async prepareSignIn() {
     const remembered = readStorage(USERNAME_KEY);
-    this.app.signInForm.setRemembered(remembered, keptAccounts().some((account) => account.startsWith(`${remembered}\n`)));
+    const kept = Object.keys(keptAccounts()).find((account) => account.startsWith(`${remembered}\n`));
+    this.app.signInForm.setRemembered(remembered, Boolean(kept));
+    // Not awaited: the server list and the password field do not wait for the paint.
+    if (kept) this.paintKept(kept).catch(() => {});
     try {
       const list = await fetchUpstreams(this.app.bridgeUrl);
       this.app.servers = list.upstreams;
@@ -136,8 +144,11 @@ export class SignInController {
     this.app.shell.dataset.signedIn = "true";
     this.app.dispatchEvent(new CustomEvent("signedin"));
     await core.refreshFolders();
-    const inbox = core.special("\\Inbox") ?? core.folders.find((folder) => folder.selectable);
-    if (inbox) await this.app.folderPane.openFolder(inbox.path, true);
+    // A kept device goes on where it was (the rows painted before signing in stay).
+    const last = core.cache ? keptAccounts()[core.cache.account]?.folder : null;
+    const lastFolder = last ? core.folder(last) : null;
+    const first = (lastFolder?.selectable ? lastFolder : null) ?? core.special("\\Inbox") ?? core.folders.find((folder) => folder.selectable);
+    if (first) await this.app.folderPane.openFolder(first.path, true);
     await this.app.composing.offerRestore();
   }
 
@@ -150,18 +161,13 @@ export class SignInController {
    * @returns {Promise<MailCache | null>}
    */
   async deviceCache(account, keep) {
-    const before = keptAccounts();
-    const kept = before.filter((entry) => entry !== account);
     this.app.keptAccount = null;
     this.app.deviceButton.hidden = true;
     if (!keep) {
-      if (kept.length !== before.length) {
-        writeStorage(KEPT_MAIL_KEY, JSON.stringify(kept));
-        await MailCache.remove(account).catch(() => {});
-      }
+      if (account in keptAccounts()) await MailCache.remove(account).catch(() => {});
       return null;
     }
-    writeStorage(KEPT_MAIL_KEY, JSON.stringify([...kept, account]));
+    setKept(account, true);
     await navigator.storage?.persist?.().catch(() => false);
     try {
       const cache = await MailCache.open(account, () => {
@@ -173,6 +179,30 @@ export class SignInController {
     } catch {
       this.app.toasts.show({ text: "This browser does not let the webmail keep mail on this device.", error: true }, () => {});
       return null;
+    }
+  }
+
+  /**
+   * A kept device, before signing in: the last open folder's newest rows from
+   * the device, under the sign-in form, without the wasm client or a socket.
+   * @param {string} account
+   */
+  async paintKept(account) {
+    const path = keptAccounts()[account]?.folder;
+    if (!path) return;
+    const cache = await MailCache.open(account);
+    try {
+      const kept = await cache.newestRows(path, KEPT_PAINT_ROWS);
+      if (!kept?.rows.length || this.app.core) return;
+      // It never asks a server: every row it shows is already here.
+      const list = new MessageList(/** @type {any} */ (null));
+      list.showCached(path, kept.rows);
+      this.app.grid.attach(list, new Selection());
+      this.app.folderTitle.textContent = path.split(/[/.]/).pop() ?? path;
+      this.app.shell.dataset.signedIn = "kept";
+      performance.mark("webmail:cached-rows", { detail: path });
+    } finally {
+      cache.close();
     }
   }
 
@@ -196,7 +226,6 @@ export class SignInController {
     }
     await MailCache.remove(account);
     this.app.composing.forgetPeople();
-    writeStorage(KEPT_MAIL_KEY, JSON.stringify(keptAccounts().filter((entry) => entry !== account)));
     this.app.keptAccount = null;
     this.app.deviceButton.hidden = true;
   }
@@ -234,18 +263,7 @@ export class SignInController {
 
 const USERNAME_KEY = "webmail.username";
 
-/** The accounts ("user\nserver") whose mail this device keeps, by the user's choice at sign-in. */
-const KEPT_MAIL_KEY = "webmail.kept-mail";
 
-/** @returns {string[]} */
-function keptAccounts() {
-  try {
-    const parsed = JSON.parse(readStorage(KEPT_MAIL_KEY) ?? "[]");
-    return Array.isArray(parsed) ? parsed.filter((entry) => typeof entry === "string") : [];
-  } catch {
-    return [];
-  }
-}
 
 /** Certificate fingerprints the user chose to trust, by upstream (where the operator allows it). */
 const ACCEPTED_CERTIFICATES_KEY = "webmail.accepted-certificates";
