@@ -43,3 +43,13 @@ export function serverMailboxes(server) {
     .map((line) => line.trim())
     .filter(Boolean);
 }
+
+/** Adds flags to one message as another client would. */
+export function addServerFlags(server, mailbox, uid, flags) {
+  execFileSync(DOVEADM, ["-c", server.config_file, "flags", "add", "-u", server.users[0].username, flags.join(" "), "mailbox", mailbox, "uid", String(uid)]);
+}
+
+/** Removes one message as another client would. */
+export function expungeOnServer(server, mailbox, uid) {
+  execFileSync(DOVEADM, ["-c", server.config_file, "expunge", "-u", server.users[0].username, "mailbox", mailbox, "uid", String(uid)]);
+}

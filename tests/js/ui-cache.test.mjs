@@ -1,11 +1,13 @@
 // Mail kept on this device ("Keep mail on this device" at sign-in): a folder's
 // rows paint from the device before the server answers its SELECT, a message
-// opened before opens from the device, signing out offers to remove it, and
-// "Remove mail from this device" leaves nothing of it behind. Unticked,
-// nothing of the mail is written to storage.
+// opened before opens from the device, signing out offers to remove it,
+// "Remove mail from this device" leaves nothing of it behind, a reload paints
+// before any socket opens, and what changed on the server meanwhile is caught
+// up in the SELECT. Unticked, nothing of the mail is written to storage.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withWebmail, waitForRows, openMessage, openFolder, eventually } from "./ui.mjs";
+import { withWebmail, waitForRows, openMessage, openFolder, eventually, row } from "./ui.mjs";
+import { addServerFlags, expungeOnServer } from "./doveadm.mjs";
 
 /** Names of this origin's IndexedDB databases and its localStorage keys. */
 function storage(page) {
@@ -155,5 +157,29 @@ test("a reload of a kept device paints the last folder's rows before any socket 
     }, folder);
     const sockets = await page.evaluate(() => window.socketTimes);
     assert.ok(sockets.length > 0 && sockets[0] > before.painted, "the socket came after the paint");
+  });
+});
+
+test("what changed on the server while the page was away is caught up in the folder's SELECT (QRESYNC)", async () => {
+  await withWebmail({ messages: 30, signIn: false }, async ({ page, server, user }) => {
+    await signIn(page, user, true);
+    const inbox = server.manifest.filter((message) => message.folder === "INBOX" && message.subject && !message.flags.includes("\\Flagged"));
+    const [flagged, gone] = inbox;
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("dialog", { name: "Remove your mail from this device?" }).getByRole("button", { name: "Cancel" }).click();
+
+    // Another client, meanwhile.
+    addServerFlags(server, "INBOX", flagged.uid, ["\\Flagged"]);
+    expungeOnServer(server, "INBOX", gone.uid);
+
+    /** @type {string[]} */
+    const frames = [];
+    page.on("websocket", (socket) => socket.on("framesent", (frame) => frames.push(String(frame.payload))));
+    await signIn(page, user, true);
+    await row(page, flagged.subject).getByRole("button", { name: "Unflag" }).waitFor();
+    await eventually(async () => (await row(page, gone.subject).count()) === 0, "the expunged message gone from the list");
+    assert.ok(frames.some((frame) => /SELECT "?INBOX"? \(QRESYNC \(\d+ \d+ /.test(frame)), `the kept state went with the SELECT: ${frames.join(" | ")}`);
+    assert.ok(!frames.some((frame) => /FETCH [^\r\n]*\(UID FLAGS\)/.test(frame)), `no flags fetched again: ${frames.join(" | ")}`);
+    assert.ok(!frames.some((frame) => /FETCH [^\r\n]*ENVELOPE/.test(frame)), `no rows fetched again: ${frames.join(" | ")}`);
   });
 });

@@ -4,9 +4,8 @@
 use crate::client::ErrorKind;
 use std::collections::BTreeSet;
 
+use super::ops::flags_of;
 use super::{Client, ClientError, ClientEvent, ClientState};
-use crate::codec::types::SequenceSet;
-use crate::engine::{Command, FetchItem};
 
 /// Messages above this count get no full flag refresh without CONDSTORE.
 const FULL_FLAG_REFRESH_LIMIT: usize = 10_000;
@@ -82,15 +81,8 @@ async fn restore_session(client: &Client) -> Result<Vec<ClientEvent>, ClientErro
     if kept.is_empty() || (changed_since.is_none() && kept.len() > FULL_FLAG_REFRESH_LIMIT) {
         return Ok(events);
     }
-    let command = Command::Fetch {
-        uid: true,
-        set: SequenceSet::from_ids(&kept),
-        items: vec![FetchItem::Uid, FetchItem::Flags],
-        changed_since,
-        vanished: false,
-    };
     let flags = client
-        .submit(command)
+        .submit(flags_of(&kept, changed_since))
         .await
         .map_err(|error| ClientError::from_command(error, None))?;
     for fetch in flags.fetches() {

@@ -109,6 +109,47 @@ pub struct SelectInfo {
     pub read_only: bool,
 }
 
+/// What a caller kept of a mailbox, for [`Client::select_since`](crate::client::Client::select_since).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Since {
+    /// The UIDVALIDITY the copy belongs to.
+    pub uid_validity: u32,
+    /// The HIGHESTMODSEQ the copy is up to date with (CONDSTORE servers).
+    pub highest_modseq: Option<u64>,
+    /// The UIDs the copy holds.
+    pub uids: Vec<u32>,
+}
+
+/// What changed in a mailbox since a kept copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncChanges {
+    /// The UIDVALIDITY changed: every kept UID is meaningless, drop the copy.
+    pub reset: bool,
+    /// Kept UIDs that are gone from the mailbox.
+    pub vanished: Vec<u32>,
+    /// Kept messages whose flags changed (or, without CONDSTORE, the newest ones' flags).
+    pub flags: Vec<FlagChange>,
+}
+
+impl SyncChanges {
+    pub(crate) fn reset() -> Self {
+        Self {
+            reset: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// A message's flags as the server has them now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlagChange {
+    /// UID.
+    pub uid: u32,
+    /// All its flags.
+    pub flags: Vec<String>,
+}
+
 /// One row of a message list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

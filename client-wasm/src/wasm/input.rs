@@ -6,6 +6,7 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::client::types::Since;
 use crate::client::{ClientError, SearchQuery, SetFlagsMode, SortOrder, SummaryOptions};
 
 type Result<T> = std::result::Result<T, ClientError>;
@@ -139,6 +140,20 @@ pub(crate) fn sort_order(value: JsValue) -> Result<SortOrder> {
     Ok(SortOrder {
         sort: options.string("sort")?,
         reverse: options.boolean("reverse")?.unwrap_or(false),
+    })
+}
+
+/// `{ uidValidity, highestModseq?, uids }`: what the page kept of a mailbox.
+pub(crate) fn since(value: JsValue) -> Result<Since> {
+    let options = Options::new(value, "since", &["uidValidity", "highestModseq", "uids"])?;
+    let uid_validity = options
+        .number("uidValidity")?
+        .and_then(|number| u32::try_from(number).ok())
+        .ok_or_else(|| invalid("since: `uidValidity` is required (a 32-bit whole number)".into()))?;
+    Ok(Since {
+        uid_validity,
+        highest_modseq: options.number("highestModseq")?,
+        uids: options.value("uids").map(uids).transpose()?.unwrap_or_default(),
     })
 }
 

@@ -197,6 +197,23 @@ impl ImapClient {
         promise(async move { client.select(&path).await })
     }
 
+    /// Selects a mailbox the page keeps a copy of (`{ uidValidity, highestModseq, uids }`)
+    /// and says what changed since: `{ info, changes: { reset, vanished, flags } }`.
+    /// One round trip with QRESYNC; `reset` when the UIDVALIDITY changed.
+    #[wasm_bindgen(js_name = selectSince, unchecked_return_type = "Promise<SelectedSince>")]
+    pub fn select_since(
+        &self,
+        path: String,
+        #[wasm_bindgen(unchecked_param_type = "Since")] since: JsValue,
+    ) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let since = input::since(since)?;
+            let (info, changes) = client.select_since(&path, &since).await?;
+            Ok(types::SelectedSince { info, changes })
+        })
+    }
+
     /// Selects a mailbox read-only.
     #[wasm_bindgen(unchecked_return_type = "Promise<SelectInfo>")]
     pub fn examine(&self, path: String) -> Promise {

@@ -1,7 +1,17 @@
 //! TypeScript declarations of every shape the API takes and returns; they are
 //! appended to the generated `client_wasm.d.ts`.
 
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+use crate::client::types::{SelectInfo, SyncChanges};
+
+/// What `selectSince` resolves with.
+#[derive(Serialize)]
+pub(super) struct SelectedSince {
+    pub(super) info: SelectInfo,
+    pub(super) changes: SyncChanges,
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -99,6 +109,30 @@ export interface SelectInfo {
   permanentFlags: string[];
   highestModseq: number | null;
   readOnly: boolean;
+}
+
+/** What the page kept of a mailbox, for `selectSince`. */
+export interface Since {
+  uidValidity: number;
+  /** The HIGHESTMODSEQ the copy is up to date with, where the server has CONDSTORE. */
+  highestModseq?: number | null;
+  /** The UIDs the copy holds. */
+  uids: number[];
+}
+
+/** What changed in a mailbox since a kept copy. */
+export interface SyncChanges {
+  /** The UIDVALIDITY changed: drop the copy, every kept UID is meaningless. */
+  reset: boolean;
+  /** Kept UIDs no longer in the mailbox. */
+  vanished: number[];
+  /** Kept messages with their flags now (without CONDSTORE: the newest 500 kept ones). */
+  flags: { uid: number; flags: string[] }[];
+}
+
+export interface SelectedSince {
+  info: SelectInfo;
+  changes: SyncChanges;
 }
 
 export interface Address { name: string | null; address: string | null; }

@@ -144,23 +144,35 @@ export class MailCore extends EventTarget {
     this.emit("folder");
     this.list.setLoading(true);
     try {
-      this.info = await this.client.select(path);
+      // A kept folder is caught up in the SELECT's round trip where the server has QRESYNC.
+      const since = known && rows?.length ? { uidValidity: known.uidValidity, highestModseq: known.highestModseq, uids: rows.map((row) => row.uid) } : null;
+      const selected = since ? await this.client.selectSince(path, since) : { info: await this.client.select(path), changes: null };
+      this.info = selected.info;
+      const { info, changes } = selected;
       // For the UI benchmark and for embedders' own measurements.
       performance.mark("webmail:selected", { detail: path });
       this.emit("folder");
-      const info = this.info;
       let store = null;
-      /** @type {"fresh" | "stale" | null} */
-      let cached = null;
+      let keep = false;
+      /** @type {Set<number>} */
+      let stale = new Set();
       if (this.cache) {
         const { uidValidity, uidNext, highestModseq, exists } = info;
         await this.cache.saveFolder({ path, uidValidity, uidNext, highestModseq, exists, openedAt: Date.now() }, known?.uidValidity);
         store = this.cache.folderStore(path, uidValidity);
         rememberFolder(this.cache.account, path);
-        // The same numbering: the painted rows stay, and with the same HIGHESTMODSEQ nothing in them changed.
-        if (known?.uidValidity === uidValidity && rows?.length) cached = highestModseq !== null && highestModseq === known.highestModseq ? "fresh" : "stale";
+        if (changes && !changes.reset) {
+          // The painted rows stay: gone ones go, changed flags are set. Without
+          // CONDSTORE only the newest rows' flags came: the rest are fetched again as they show.
+          keep = true;
+          if (changes.vanished.length) store.forget(changes.vanished);
+          const updated = new Set(changes.flags.map((change) => change.uid));
+          if (highestModseq === null) stale = new Set(since?.uids.filter((uid) => !updated.has(uid)));
+        }
       }
-      await this.list.open(path, { store, cached });
+      this.list.store = store;
+      if (changes && !changes.reset) this.list.applyFlags(changes.flags);
+      await this.list.open(path, { store, keep, stale });
     } finally {
       this.list.setLoading(false);
     }

@@ -94,12 +94,12 @@ export class MessageList extends EventTarget {
    * Shows a folder the client has just selected: learns its order, then the
    * caller asks for the visible range with `ensureRange`.
    * @param {string} path
-   * @param {{store?: import("./mail-cache.js").FolderStore | null, cached?: "fresh" | "stale" | null}} [options]
-   *   `store` keeps the rows fetched from now on; `cached`: the rows painted from the
-   *   device stay (`fresh`: the server says nothing changed; `stale`: their flags are fetched again as they show)
+   * @param {{store?: import("./mail-cache.js").FolderStore | null, keep?: boolean, stale?: Iterable<number>}} [options]
+   *   `store` keeps the rows fetched from now on; `keep`: the rows painted from the device
+   *   stay, those in `stale` (flags possibly out of date) are fetched again as they show
    */
-  async open(path, { store = null, cached = null } = {}) {
-    const keep = cached !== null && this.path === path;
+  async open(path, { store = null, keep: keepPainted = false, stale = [] } = {}) {
+    const keep = keepPainted && this.path === path;
     this.path = path;
     this.store = store;
     this.query = null;
@@ -108,7 +108,7 @@ export class MessageList extends EventTarget {
       this.summaries.clear();
       this.pending = new Set();
     }
-    this.stale = keep && cached === "stale" ? new Set(this.summaries.keys()) : new Set();
+    this.stale = keep ? new Set(stale) : new Set();
     await this.reorder();
   }
 
@@ -219,6 +219,18 @@ export class MessageList extends EventTarget {
     } finally {
       for (const uid of wanted) pending.delete(uid);
     }
+  }
+
+  /**
+   * Flags the server reported for kept rows while the folder opened.
+   * @param {{uid: number, flags: string[]}[]} changes
+   */
+  applyFlags(changes) {
+    for (const { uid, flags } of changes) {
+      const summary = this.summaries.get(uid);
+      if (summary) summary.flags = flags;
+    }
+    if (changes.length) this.store?.saveFlags(new Map(changes.map(({ uid, flags }) => [uid, flags])));
   }
 
   /**

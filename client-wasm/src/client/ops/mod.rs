@@ -16,6 +16,7 @@ pub use fetch::{ProgressFn, SummaryOptions};
 #[cfg(feature = "bench")]
 pub(crate) use fetch::{summary, summary_items};
 pub use search::{SearchQuery, SortOrder};
+pub(crate) use select::flags_of;
 pub use store::SetFlagsMode;
 
 /// Largest UID set sent in one command; longer lists are split into pipelined commands.

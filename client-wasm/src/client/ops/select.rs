@@ -1,11 +1,18 @@
 //! Opening a mailbox (SELECT/EXAMINE), learning its UIDs, and reopening it after a reconnect.
 
+use std::collections::BTreeSet;
+
 use crate::client::ErrorKind;
-use crate::client::types::SelectInfo;
+use crate::client::types::{FlagChange, SelectInfo, Since, SyncChanges};
 use crate::client::{Client, ClientError};
 use crate::codec::search::SearchKey;
 use crate::codec::types::SequenceSet;
-use crate::engine::{Command, CommandError, FetchItem, Qresync};
+use crate::engine::{Command, CommandError, CommandResult, FetchItem, Qresync};
+
+/// Without CONDSTORE, the flags of at most this many of the newest known
+/// messages are read again on each visit: a 100,000-message folder must not
+/// cost 100,000 flags (about 4 MB) every time it is opened.
+const FLAG_WINDOW: usize = 500;
 
 impl Client {
     /// Selects a mailbox for reading and writing.
@@ -29,8 +36,66 @@ impl Client {
         self.select_with(command, path).await
     }
 
+    /// Selects a mailbox the caller has kept a copy of, and says what changed
+    /// since (RFC 7162): in one round trip with QRESYNC (vanished UIDs and changed
+    /// flags come with the SELECT), one more with CONDSTORE alone (`CHANGEDSINCE`),
+    /// and without either, the flags of the newest known messages only.
+    pub async fn select_since(&self, path: &str, since: &Since) -> Result<(SelectInfo, SyncChanges), ClientError> {
+        let qresync = match (self.with_connection(|c| c.is_enabled("QRESYNC")), since.highest_modseq) {
+            (true, Some(modseq)) => Some(Qresync {
+                uid_validity: since.uid_validity,
+                modseq,
+                known_uids: (!since.uids.is_empty()).then(|| SequenceSet::from_ids(&since.uids)),
+            }),
+            _ => None,
+        };
+        let condstore = self.has_capability("CONDSTORE");
+        let with_qresync = qresync.is_some();
+        let command = Command::Select {
+            mailbox: path.to_owned(),
+            read_only: false,
+            condstore: condstore && !with_qresync,
+            qresync,
+        };
+        let (info, selected) = self.select_result(command, path).await?;
+        if info.uid_validity != since.uid_validity {
+            return Ok((info, SyncChanges::reset()));
+        }
+        let now: BTreeSet<u32> = self.with_connection(|c| c.selected().map(|s| s.uids().collect()).unwrap_or_default());
+        let known: Vec<u32> = since.uids.iter().copied().filter(|uid| now.contains(uid)).collect();
+        let vanished = since.uids.iter().copied().filter(|uid| !now.contains(uid)).collect();
+        let flags = if with_qresync {
+            flag_changes(&selected, &known)
+        } else if known.is_empty()
+            || (condstore && info.highest_modseq.is_some() && info.highest_modseq == since.highest_modseq)
+        {
+            Vec::new()
+        } else {
+            // CONDSTORE: only what changed; without it, a window of the newest.
+            let (set, changed_since) = match since.highest_modseq.filter(|_| condstore) {
+                Some(modseq) => (known.clone(), Some(modseq)),
+                None => (known[known.len().saturating_sub(FLAG_WINDOW)..].to_vec(), None),
+            };
+            let result = self.run(flags_of(&set, changed_since), Some(path)).await?;
+            flag_changes(&result, &known)
+        };
+        Ok((
+            info,
+            SyncChanges {
+                reset: false,
+                vanished,
+                flags,
+            },
+        ))
+    }
+
     /// Runs a SELECT, then learns the UID map and the unseen count (pipelined).
     pub(crate) async fn select_with(&self, command: Command, path: &str) -> Result<SelectInfo, ClientError> {
+        Ok(self.select_result(command, path).await?.0)
+    }
+
+    /// [`Client::select_with`], keeping what the server sent with the SELECT.
+    async fn select_result(&self, command: Command, path: &str) -> Result<(SelectInfo, CommandResult), ClientError> {
         let read_only = matches!(command, Command::Select { read_only: true, .. });
         let result = match self.command(command).await {
             Ok(result) => result,
@@ -86,7 +151,7 @@ impl Client {
             info
         };
         self.remember_uids();
-        Ok(info)
+        Ok((info, result))
     }
 
     /// Fetches UIDs of messages from sequence number `from` on and records them.
@@ -137,4 +202,31 @@ impl Client {
         };
         self.select_with(command, path).await
     }
+}
+
+/// `UID FETCH uids (UID FLAGS)`, only those changed since a modseq where given (CONDSTORE).
+pub(crate) fn flags_of(uids: &[u32], changed_since: Option<u64>) -> Command {
+    Command::Fetch {
+        uid: true,
+        set: SequenceSet::from_ids(uids),
+        items: vec![FetchItem::Uid, FetchItem::Flags],
+        changed_since,
+        vanished: false,
+    }
+}
+
+/// The flags a response reports for messages the caller knows (new messages
+/// are the caller's to fetch whole).
+fn flag_changes(result: &CommandResult, known: &[u32]) -> Vec<FlagChange> {
+    let known: BTreeSet<u32> = known.iter().copied().collect();
+    result
+        .fetches()
+        .filter_map(|fetch| match (fetch.uid, &fetch.flags) {
+            (Some(uid), Some(flags)) if known.contains(&uid) => Some(FlagChange {
+                uid,
+                flags: flags.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
