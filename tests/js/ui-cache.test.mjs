@@ -183,3 +183,26 @@ test("what changed on the server while the page was away is caught up in the fol
     assert.ok(!frames.some((frame) => /FETCH [^\r\n]*ENVELOPE/.test(frame)), `no rows fetched again: ${frames.join(" | ")}`);
   });
 });
+
+test("a full disk stops keeping mail with a notice, and the session goes on", async () => {
+  await withWebmail({ messages: 30, signIn: false }, async ({ page, server, user }) => {
+    // The device's storage fills up at the test's word: every write then fails as browsers report it.
+    await page.addInitScript(() => {
+      const transaction = IDBDatabase.prototype.transaction;
+      IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+        if (window.diskFull && mode === "readwrite" && this.name.startsWith("webmail-mail:")) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+        return transaction.call(this, stores, mode, ...rest);
+      };
+    });
+    await page.reload();
+    await signIn(page, user, true);
+    await page.evaluate(() => {
+      window.diskFull = true;
+    });
+    const folder = server.manifest.find((message) => message.folder !== "INBOX" && message.folder.split("/").length === 1 && message.subject);
+    await openFolder(page, folder.folder);
+    await page.getByText("This device's storage is full or unavailable: mail is no longer kept on it.").waitFor();
+    await openMessage(page, folder.subject);
+    assert.ok(await page.getByRole("article", { name: "Message" }).isVisible(), "reading goes on from the server");
+  });
+});
