@@ -7,8 +7,10 @@
 // UIDVALIDITY changed is dropped with one key-range delete, so no UID of the
 // old numbering is ever shown for a message of the new one.
 //
-// Storage errors never reach the session: the first one (a full quota, an
-// evicted database) stops caching and is reported once through `onFailure`.
+// Storage errors never reach the session. A full disk first costs the kept
+// messages of other folders, then the rows of the folder opened longest ago;
+// a write that still fails (or any other storage error) stops caching, reported
+// once through `onFailure`. Drafts live elsewhere (compose) and are never evicted here.
 
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
 const SCHEMA = 1;
@@ -165,15 +167,43 @@ export class MailCache {
    * @param {(transaction: IDBTransaction) => void} write
    */
   async write(stores, write) {
-    if (this.failed) return;
-    try {
-      const transaction = this.database.transaction(stores, "readwrite");
-      write(transaction);
-      await committed(transaction);
-    } catch (error) {
-      this.failed = true;
-      this.onFailure(error);
+    for (let attempt = 0; !this.failed; attempt++) {
+      try {
+        const transaction = this.database.transaction(stores, "readwrite");
+        write(transaction);
+        await committed(transaction);
+        return;
+      } catch (error) {
+        const full = /** @type {DOMException} */ (error)?.name === "QuotaExceededError";
+        if (full && attempt === 0 && (await this.evict().catch(() => false))) continue;
+        this.failed = true;
+        this.onFailure(error);
+      }
     }
+  }
+
+  /**
+   * Makes room: the kept messages of every folder but the last opened go first,
+   * then the rows of the folder opened longest ago (never the last opened).
+   * @returns {Promise<boolean>} whether anything was removed
+   */
+  async evict() {
+    /** @type {FolderState[]} */
+    const folders = await settled(this.database.transaction("folders").objectStore("folders").getAll());
+    folders.sort((a, b) => a.openedAt - b.openedAt);
+    const others = folders.slice(0, -1);
+    const transaction = this.database.transaction(["messages", "rows", "folders"], "readwrite");
+    const messages = transaction.objectStore("messages");
+    let bodies = 0;
+    for (const folder of others) bodies += await settled(messages.count(anyValidity(folder.path)));
+    if (bodies > 0) {
+      for (const folder of others) messages.delete(anyValidity(folder.path));
+    } else if (others.length) {
+      transaction.objectStore("rows").delete(anyValidity(others[0].path));
+      transaction.objectStore("folders").delete(others[0].path);
+    }
+    await committed(transaction);
+    return bodies > 0 || others.length > 0;
   }
 
   /**

@@ -72,3 +72,37 @@ test("a storage failure stops caching for the session, reported once, and never 
   cache.close();
   await MailCache.remove("carol\nlocal");
 });
+
+test("a full disk costs other folders' messages first, then the rows of the folder opened longest ago", async () => {
+  const cache = await MailCache.open("dave\nlocal");
+  await cache.saveFolder({ ...state("Old", 1), openedAt: 1 }, undefined);
+  await cache.saveFolder({ ...state("Archive", 1), openedAt: 2 }, undefined);
+  await cache.saveFolder({ ...state("INBOX", 1), openedAt: 3 }, undefined);
+  for (const path of ["Old", "Archive", "INBOX"]) {
+    await cache.saveRows(path, 1, [row(1), row(2)]);
+    await cache.saveMessage(path, 1, /** @type {any} */ ({ uid: 1, flags: [], text: path }));
+  }
+  const real = cache.database.transaction.bind(cache.database);
+  let refusals = 1;
+  // The disk is full for one write: the eviction makes room for it.
+  cache.database.transaction = (stores, mode) => {
+    if (mode === "readwrite" && [].concat(stores).join() === "rows" && refusals-- > 0) throw new DOMException("full", "QuotaExceededError");
+    return real(stores, mode);
+  };
+  await cache.saveRows("INBOX", 1, [row(3)]);
+  assert.equal(cache.failed, false, "the write went through after the eviction");
+  assert.deepEqual((await cache.rows("INBOX", 1)).map((kept) => kept.uid), [1, 2, 3]);
+  assert.equal((await cache.message("INBOX", 1, 1))?.text, "INBOX", "the last opened folder keeps its messages");
+  assert.equal(await cache.message("Archive", 1, 1), undefined);
+  assert.equal(await cache.message("Old", 1, 1), undefined);
+  assert.equal((await cache.rows("Old", 1)).length, 2, "rows stay while messages could go");
+
+  // Full again, with no messages left to give: the folder opened longest ago goes.
+  refusals = 1;
+  await cache.saveRows("INBOX", 1, [row(4)]);
+  assert.deepEqual(await cache.rows("Old", 1), []);
+  assert.equal(await cache.folder("Old"), undefined);
+  assert.equal((await cache.rows("Archive", 1)).length, 2);
+  cache.close();
+  await MailCache.remove("dave\nlocal");
+});
