@@ -6,7 +6,8 @@
 // up in the SELECT. Unticked, nothing of the mail is written to storage.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withWebmail, waitForRows, openMessage, openFolder, eventually, row } from "./ui.mjs";
+import { withWebmail, waitForRows, openMessage, openFolder, eventually, row, grid } from "./ui.mjs";
+import { startBridge, upstreamFor } from "./bridge.mjs";
 import { addServerFlags, expungeOnServer } from "./doveadm.mjs";
 
 /** Names of this origin's IndexedDB databases and its localStorage keys. */
@@ -77,6 +78,8 @@ test("kept on this device, a folder paints before its SELECT, a message opened b
     page.on("websocket", (socket) => socket.on("framesent", (frame) => frames.push(String(frame.payload))));
     await page.reload();
     await signIn(page, user, true);
+    // The rows show before the SELECT answers (that is the point): wait for its answer too.
+    await page.waitForFunction(() => performance.getEntriesByName("webmail:selected").length > 0);
     const marks = await page.evaluate(() => Object.fromEntries(["webmail:cached-rows", "webmail:selected"].map((name) => [name, performance.getEntriesByName(name).map((mark) => mark.startTime)])));
     assert.equal(marks["webmail:cached-rows"].length, 1, "the Inbox painted from the device");
     assert.ok(marks["webmail:cached-rows"][0] < marks["webmail:selected"][0], "before the server answered SELECT");
@@ -204,5 +207,52 @@ test("a full disk stops keeping mail with a notice, and the session goes on", as
     await page.getByText("This device's storage is full or unavailable: mail is no longer kept on it.").waitFor();
     await openMessage(page, folder.subject);
     assert.ok(await page.getByRole("article", { name: "Message" }).isVisible(), "reading goes on from the server");
+  });
+});
+
+test("with the bridge gone, the kept mail stays readable and searchable, and Try again goes back online", async () => {
+  // Chromium logs the refused connections to the stopped bridge.
+  await withWebmail({ messages: 30, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
+    // The app shell's service worker serves the page once the bridge is gone.
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.getByLabel("Remember me on this device").check();
+    await signIn(page, user, true);
+    const inbox = server.manifest.filter((message) => message.folder === "INBOX" && message.subject);
+    const [read, neverOpened] = inbox;
+    await openMessage(page, read.subject);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("dialog", { name: "Remove your mail from this device?" }).getByRole("button", { name: "Cancel" }).click();
+
+    const address = new URL(bridge.url).host;
+    await bridge.stop();
+    await page.reload();
+    await page.getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Offline: showing the mail kept on this device.").waitFor();
+
+    // Read: what was opened before opens; what was not says so.
+    await openMessage(page, read.subject);
+    await row(page, neverOpened.subject).first().click();
+    await page.getByText(/was not kept on this device/).waitFor();
+
+    // Searched: the kept rows, by subject.
+    const words = read.subject.split(" ").slice(0, 2).join(" ");
+    await page.getByRole("searchbox", { name: "Search" }).fill(words);
+    await page.getByRole("searchbox", { name: "Search" }).press("Enter");
+    await page.getByText(new RegExp(`\\d+ results? for “${words.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}”`)).waitFor();
+    assert.ok(await row(page, read.subject).count(), "the kept message is found");
+    const expected = inbox.filter((message) => message.subject.toLowerCase().includes(words.toLowerCase())).length;
+    assert.equal(await grid(page).getByRole("row").count(), expected);
+
+    // The bridge is back: Try again signs in with what was typed, and the session is live.
+    const again = await startBridge(upstreamFor(server), { listen: address });
+    try {
+      await page.getByRole("button", { name: "Try again" }).click();
+      await page.getByText("Back online.").waitFor();
+      assert.equal(await page.getByText("Offline: showing the mail kept on this device.").isVisible(), false);
+      await openMessage(page, neverOpened.subject);
+    } finally {
+      await again.stop();
+    }
   });
 });

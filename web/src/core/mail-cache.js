@@ -13,7 +13,7 @@
 // once through `onFailure`. Drafts live elsewhere (compose) and are never evicted here.
 
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
-const SCHEMA = 1;
+const SCHEMA = 2;
 const PREFIX = "webmail-mail:";
 /** The accounts ("user\nserver") whose mail this device keeps, each with the folder last open. */
 const KEPT_KEY = "webmail.kept-mail";
@@ -87,6 +87,8 @@ function upgrade(database, from) {
     database.createObjectStore("rows");
     database.createObjectStore("messages");
   }
+  // 2: the folder list, so the folders show offline.
+  if (from < 2) database.createObjectStore("meta");
 }
 
 /** @template T @param {IDBRequest<T>} request @returns {Promise<T>} */
@@ -283,6 +285,23 @@ export class MailCache {
   async rows(path, uidValidity) {
     if (this.failed) return [];
     return settled(this.database.transaction("rows").objectStore("rows").getAll(folderRange(path, uidValidity)));
+  }
+
+  /**
+   * Keeps the folder list as the server gave it.
+   * @param {import("../../pkg/client_wasm.js").Mailbox[]} mailboxes
+   */
+  saveMailboxes(mailboxes) {
+    return this.write(["meta"], (transaction) => transaction.objectStore("meta").put(mailboxes, "mailboxes"));
+  }
+
+  /**
+   * The folder list last kept, or an empty one.
+   * @returns {Promise<import("../../pkg/client_wasm.js").Mailbox[]>}
+   */
+  async mailboxes() {
+    if (this.failed) return [];
+    return (await settled(this.database.transaction("meta").objectStore("meta").get("mailboxes"))) ?? [];
   }
 
   /**

@@ -106,3 +106,27 @@ test("a full disk costs other folders' messages first, then the rows of the fold
   cache.close();
   await MailCache.remove("dave\nlocal");
 });
+
+test("a database of the first schema is upgraded, keeping its mail, and gains the folder list", async () => {
+  const name = databaseName("erin\nlocal");
+  await new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore("folders", { keyPath: "path" });
+      request.result.createObjectStore("rows").put(row(5), ["INBOX", 3, 5]);
+      request.result.createObjectStore("messages");
+    };
+    request.onsuccess = () => {
+      request.result.close();
+      resolve(undefined);
+    };
+    request.onerror = () => reject(request.error);
+  });
+  const cache = await MailCache.open("erin\nlocal");
+  assert.deepEqual((await cache.rows("INBOX", 3)).map((kept) => kept.uid), [5], "the kept rows survive the upgrade");
+  assert.deepEqual(await cache.mailboxes(), []);
+  await cache.saveMailboxes(/** @type {any} */ ([{ path: "INBOX", name: "INBOX" }]));
+  assert.deepEqual((await cache.mailboxes()).map((mailbox) => mailbox.path), ["INBOX"]);
+  cache.close();
+  await MailCache.remove("erin\nlocal");
+});

@@ -99,6 +99,7 @@ export class MailCore extends EventTarget {
   /** Lists folders with their counts (LIST-STATUS where the server has it). */
   async refreshFolders() {
     const mailboxes = await this.client.listMailboxes();
+    this.cache?.saveMailboxes(mailboxes);
     this.delimiter = mailboxes.find((mailbox) => mailbox.delimiter)?.delimiter ?? this.delimiter;
     const tree = buildTree(mailboxes);
     const missing = flatten(tree).filter((node) => node.selectable && node.unseen === null);

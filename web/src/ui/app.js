@@ -277,6 +277,12 @@ export class WebmailApp extends HTMLElement {
     if (state === "reconnecting" || state === "connecting") {
       this.banner.hidden = false;
       this.banner.textContent = "The connection to the mail server was lost. Reconnecting…";
+    } else if (state === "offline") {
+      this.banner.hidden = false;
+      this.banner.replaceChildren(
+        "Offline: showing the mail kept on this device. ",
+        h("button", { type: "button", onclick: () => this.signing.goOnline() }, "Try again"),
+      );
     } else if (state === "closed") {
       this.banner.hidden = false;
       this.banner.replaceChildren("The connection to the mail server is closed. ", h("button", { type: "button", onclick: () => this.signing.signOut() }, "Sign in again"));

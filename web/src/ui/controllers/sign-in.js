@@ -4,10 +4,19 @@ import { certificateDialog, confirmDialog, deviceDialog } from "../dialogs.js";
 import { MailCore } from "../../core/mail-core.js";
 import { MailCache, keptAccounts, setKept, storageUsed } from "../../core/mail-cache.js";
 import { MessageList } from "../../core/message-list.js";
+import { OfflineClient } from "../../core/offline-client.js";
 import { Selection } from "../../core/selection.js";
 
 /** Rows painted from the device before signing in: more than a screen, few enough to read at once. */
 const KEPT_PAINT_ROWS = 60;
+
+/** Failures that say the server is out of reach, not that the sign-in is wrong. */
+const UNREACHABLE = ["CONNECTION_LOST", "BRIDGE_REFUSED", "TIMEOUT"];
+
+/** The key of an account's kept mail: "user\nserver". @param {{username: string, host?: string, port?: number}} details @param {string | undefined} upstream */
+function accountOf(details, upstream) {
+  return `${details.username}\n${upstream ?? `${details.host}:${details.port}`}`;
+}
 import { fetchUpstreams, signIn } from "../../core/session.js";
 import { signInMessage } from "../../core/errors.js";
 import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
@@ -16,6 +25,9 @@ export class SignInController {
   /** @param {import("../app.js").WebmailApp} app */
   constructor(app) {
     this.app = app;
+    /** Set while the page shows kept mail because the server is out of reach: how to go online again. */
+    this.offline = null;
+    globalThis.addEventListener?.("online", () => this.goOnline());
   }
 
 
@@ -31,8 +43,11 @@ export class SignInController {
       this.app.servers = list.upstreams;
       this.app.signInForm.setServers(list, this.app.getAttribute("upstream"));
     } catch (error) {
-      // Without the list the form still works for the `upstream` attribute or the bridge's only server.
-      this.app.signInForm.setServers({ upstreams: [], customServers: false }, this.app.getAttribute("upstream"));
+      // Without the list the form still works for the `upstream` attribute, the bridge's
+      // only server, or (out of reach) the server whose mail this device keeps.
+      const keptServer = kept?.split("\n")[1];
+      const upstreams = keptServer && !keptServer.includes(":") ? [{ name: keptServer, label: keptServer }] : [];
+      this.app.signInForm.setServers({ upstreams, customServers: false }, this.app.getAttribute("upstream"));
       console.warn("webmail: could not load the server list", error);
     }
     if (!this.app.core) this.app.signInForm.focus();
@@ -48,21 +63,83 @@ export class SignInController {
     try {
       pageTls = await this.pageTlsFor(upstream, details.host);
       const client = await signIn({ ...details, upstream, bridge: this.app.bridgeUrl, wasmUrl: this.app.wasmUrl, pageTls });
-      this.app.pageTls = pageTls;
-      this.app.credentials = { username: details.username, password: details.password, upstream, host: details.host, port: details.port };
-      this.app.composeButton.hidden = !this.app.composing.submission;
-      this.showSecurity();
-      if (details.remember) writeStorage(USERNAME_KEY, details.username);
-      else removeStorage(USERNAME_KEY);
-      this.app.signInForm.reset();
-      const refresh = Number(this.app.getAttribute("refresh-seconds"));
-      const core = new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {});
-      core.cache = await this.deviceCache(`${details.username}\n${upstream ?? `${details.host}:${details.port}`}`, Boolean(details.keepMail));
-      await this.start(core);
+      await this.begin(client, { ...details, upstream }, pageTls);
     } catch (error) {
+      const account = accountOf(details, upstream);
+      if (!this.app.core && details.keepMail && UNREACHABLE.includes(/** @type {any} */ (error)?.code) && account in keptAccounts()) {
+        await this.startOffline(account, { ...details, upstream });
+        return;
+      }
       this.app.signInForm.setBusy(false);
       this.app.signInForm.showError(signInMessage(/** @type {any} */ (error)));
       if (pageTls && CERTIFICATE_CODES.includes(pageTls.failureCode)) this.certificateRefused(pageTls, upstream ?? "", details, error);
+    }
+  }
+
+  /**
+   * Signed in: the session starts (in place of the kept mail shown while offline).
+   * @param {import("../../../pkg/client_wasm.js").ImapClient} client
+   * @param {{username: string, password: string, remember: boolean, keepMail?: boolean, upstream?: string, host?: string, port?: number}} details
+   * @param {PageTls | undefined} pageTls
+   */
+  async begin(client, details, pageTls) {
+    const { upstream } = details;
+    const previous = this.app.core;
+    if (previous) {
+      this.app.core = null;
+      await previous.close();
+    }
+    this.app.pageTls = pageTls;
+    this.app.credentials = { username: details.username, password: details.password, upstream, host: details.host, port: details.port };
+    this.app.composeButton.hidden = !this.app.composing.submission;
+    this.showSecurity();
+    if (details.remember) writeStorage(USERNAME_KEY, details.username);
+    else removeStorage(USERNAME_KEY);
+    this.app.signInForm.reset();
+    const refresh = Number(this.app.getAttribute("refresh-seconds"));
+    const core = new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {});
+    core.cache = await this.deviceCache(accountOf(details, upstream), Boolean(details.keepMail));
+    await this.start(core);
+  }
+
+  /**
+   * The server is out of reach: the mail this device keeps, read-only, until
+   * the connection returns ("Try again", or the browser going online).
+   * @param {string} account
+   * @param {{username: string, password: string, remember: boolean, keepMail?: boolean, upstream?: string, host?: string, port?: number}} details
+   */
+  async startOffline(account, details) {
+    const cache = await MailCache.open(account);
+    const core = new MailCore(/** @type {any} */ (new OfflineClient(cache)));
+    core.cache = cache;
+    this.offline = details;
+    // In memory only, to sign in again once the server is back.
+    this.app.credentials = { username: details.username, password: details.password, upstream: details.upstream, host: details.host, port: details.port };
+    this.app.keptAccount = account;
+    this.app.deviceButton.hidden = false;
+    this.app.composeButton.hidden = true;
+    this.app.signInForm.reset();
+    await this.start(core);
+    this.app.connectionChanged("offline");
+  }
+
+  /** Offline: tries the server again; stays offline (saying so) while it is out of reach. */
+  async goOnline() {
+    const details = this.offline;
+    if (!details) return;
+    try {
+      const pageTls = await this.pageTlsFor(details.upstream, details.host);
+      const client = await signIn({ ...details, bridge: this.app.bridgeUrl, wasmUrl: this.app.wasmUrl, pageTls });
+      if (this.offline !== details) {
+        await client.logout().catch(() => {});
+        return;
+      }
+      this.offline = null;
+      await this.begin(client, details, pageTls);
+      this.app.connectionChanged("ready");
+      this.app.toasts.show({ text: "Back online." }, () => {});
+    } catch {
+      if (this.offline === details) this.app.toasts.show({ text: "Still offline: the mail server cannot be reached." }, () => {});
     }
   }
 
@@ -231,6 +308,7 @@ export class SignInController {
   }
 
   async signOut() {
+    this.offline = null;
     const account = this.app.keptAccount;
     if (
       account &&

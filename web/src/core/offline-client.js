@@ -1,0 +1,173 @@
+// The mail kept on this device, answering as the IMAP client would while the
+// server cannot be reached: folders, their kept rows (sorted and searched here:
+// subject, sender, recipients, flags) and the messages opened before. The UI
+// runs on it unchanged; anything that needs the server fails with OFFLINE.
+
+/**
+ * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
+ * @typedef {import("../../pkg/client_wasm.js").SearchQuery} SearchQuery
+ * @typedef {import("../../pkg/client_wasm.js").Address} Address
+ */
+
+/** The error for what needs the server. @param {string} message */
+function offline(message) {
+  return Object.assign(new Error(message), { code: "OFFLINE" });
+}
+
+/** @param {Address[]} addresses */
+function people(addresses) {
+  return addresses.map((address) => `${address.name ?? ""} ${address.address ?? ""}`).join(" ").toLowerCase();
+}
+
+/**
+ * Whether a kept row matches a search, as far as a row can tell (the body is
+ * not kept with rows: `body` and `text` look at the headers only).
+ * @param {MessageSummary} row
+ * @param {SearchQuery} query
+ * @returns {boolean}
+ */
+export function matches(row, query) {
+  const { envelope, flags } = row;
+  const has = (/** @type {string} */ field, /** @type {string | undefined} */ needle) => needle === undefined || field.includes(needle.toLowerCase());
+  const flag = (/** @type {boolean | undefined} */ wanted, /** @type {string} */ name) => wanted === undefined || flags.includes(name) === wanted;
+  const subject = (envelope.subject ?? "").toLowerCase();
+  const from = people(envelope.from);
+  const to = people(envelope.to);
+  const cc = people(envelope.cc);
+  const date = Date.parse(row.internalDate ?? envelope.date ?? "");
+  const day = (/** @type {string | undefined} */ text) => (text === undefined ? NaN : Date.parse(text));
+  return (
+    has(`${subject} ${from} ${to} ${cc}`, query.text ?? query.body) &&
+    has(from, query.from) &&
+    has(to, query.to) &&
+    has(cc, query.cc) &&
+    has(subject, query.subject) &&
+    flag(query.seen, "\\Seen") &&
+    flag(query.flagged, "\\Flagged") &&
+    flag(query.answered, "\\Answered") &&
+    flag(query.draft, "\\Draft") &&
+    flag(query.deleted, "\\Deleted") &&
+    (query.keyword === undefined || flags.includes(query.keyword)) &&
+    (query.since === undefined || !(date < day(query.since))) &&
+    (query.before === undefined || !(date >= day(query.before))) &&
+    (query.larger === undefined || row.size > query.larger) &&
+    (query.smaller === undefined || row.size < query.smaller) &&
+    (query.or === undefined || query.or.some((part) => matches(row, part))) &&
+    (query.not === undefined || !matches(row, query.not))
+  );
+}
+
+/** Sort keys for the orders the list offers. @type {Record<string, (row: MessageSummary) => string | number>} */
+const KEYS = {
+  uid: (row) => row.uid,
+  arrival: (row) => Date.parse(row.internalDate ?? "") || 0,
+  date: (row) => Date.parse(row.envelope.date ?? row.internalDate ?? "") || 0,
+  from: (row) => people(row.envelope.from),
+  to: (row) => people(row.envelope.to),
+  subject: (row) => (row.envelope.subject ?? "").toLowerCase().replace(/^((re|fwd?|aw|wg)\s*:\s*)+/i, ""),
+  size: (row) => row.size,
+};
+
+export class OfflineClient extends EventTarget {
+  /** @param {import("./mail-cache.js").MailCache} cache */
+  constructor(cache) {
+    super();
+    this.cache = cache;
+    this.state = "offline";
+    /** The open folder and its numbering. @type {{path: string, uidValidity: number} | null} */
+    this.open = null;
+    /** @type {Map<number, MessageSummary>} */
+    this.rows = new Map();
+  }
+
+  async listMailboxes() {
+    return this.cache.mailboxes();
+  }
+
+  /** @param {string} path */
+  async status(path) {
+    const state = await this.cache.folder(path);
+    if (!state) throw offline(`${path} was not kept on this device.`);
+    const rows = await this.cache.rows(path, state.uidValidity);
+    return {
+      messages: rows.length,
+      unseen: rows.filter((row) => !row.flags.includes("\\Seen")).length,
+      recent: 0,
+      uidNext: state.uidNext,
+      uidValidity: state.uidValidity,
+      highestModseq: state.highestModseq,
+    };
+  }
+
+  /** @param {string} path */
+  async select(path) {
+    const state = await this.cache.folder(path);
+    if (!state) throw offline(`${path} was not kept on this device: it opens once the server can be reached.`);
+    const rows = await this.cache.rows(path, state.uidValidity);
+    this.open = { path, uidValidity: state.uidValidity };
+    this.rows = new Map(rows.map((row) => [row.uid, row]));
+    return {
+      path,
+      exists: rows.length,
+      recent: 0,
+      unseen: rows.filter((row) => !row.flags.includes("\\Seen")).length,
+      uidValidity: state.uidValidity,
+      uidNext: state.uidNext ?? 0,
+      flags: [],
+      permanentFlags: [],
+      highestModseq: state.highestModseq,
+      // Nothing is marked read while offline.
+      readOnly: true,
+    };
+  }
+
+  /** @param {string} path */
+  async selectSince(path) {
+    return { info: await this.select(path), changes: { reset: false, vanished: [], flags: [] } };
+  }
+
+  /** @param {{sort?: string, reverse?: boolean} | undefined} order */
+  async messageUids(order) {
+    const key = KEYS[order?.sort ?? "uid"] ?? KEYS.uid;
+    const rows = [...this.rows.values()].sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      return x < y ? -1 : x > y ? 1 : a.uid - b.uid;
+    });
+    const uids = rows.map((row) => row.uid);
+    return order?.reverse ? uids.reverse() : uids;
+  }
+
+  /** Conversations need the server: each kept message stands alone. */
+  async threads() {
+    return [...this.rows.keys()].map((uid) => ({ uid, children: [] }));
+  }
+
+  /** @param {SearchQuery} query */
+  async search(query) {
+    return [...this.rows.values()].filter((row) => matches(row, query)).map((row) => row.uid);
+  }
+
+  /** @param {number[]} uids */
+  async fetchSummaries(uids) {
+    return uids.flatMap((uid) => this.rows.get(uid) ?? []);
+  }
+
+  /** @param {number} uid */
+  async fetchMessage(uid) {
+    const kept = this.open ? await this.cache.message(this.open.path, this.open.uidValidity, uid) : undefined;
+    if (!kept) throw offline("This message was not opened before, so it was not kept on this device: it opens once the server can be reached.");
+    return kept;
+  }
+
+  async logout() {}
+
+  free() {}
+}
+
+/** What needs the server: each fails with OFFLINE, saying so. */
+const NEEDS_SERVER = ["fetchPart", "fetchRaw", "setFlags", "move", "copy", "expunge", "createMailbox", "renameMailbox", "deleteMailbox", "subscribe", "unsubscribe"];
+for (const name of NEEDS_SERVER) {
+  /** @type {any} */ (OfflineClient.prototype)[name] = async () => {
+    throw offline("You are offline: this needs the mail server.");
+  };
+}

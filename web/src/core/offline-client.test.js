@@ -1,0 +1,43 @@
+// Kept mail answering as the client would while offline: searches and orders
+// over kept rows, and a clear OFFLINE for what needs the server.
+import "fake-indexeddb/auto";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MailCache } from "./mail-cache.js";
+import { OfflineClient, matches } from "./offline-client.js";
+
+const row = (uid, subject, from, flags = [], date = "2026-01-01T00:00:00Z", size = 100) =>
+  /** @type {any} */ ({ uid, flags, size, internalDate: date, envelope: { subject, date, from: [{ name: from, address: `${from.toLowerCase()}@example.org` }], to: [{ name: "Alice", address: "alice@example.org" }], cc: [] } });
+
+test("searches over kept rows read subject, people, flags, dates and combinations", () => {
+  const budget = row(1, "Budget for Q3", "Bob", ["\\Seen"], "2026-03-01T00:00:00Z", 5000);
+  const party = row(2, "Party on Friday", "Carol", ["\\Flagged"], "2026-05-01T00:00:00Z");
+  assert.ok(matches(budget, { subject: "budget" }));
+  assert.ok(matches(budget, { text: "bob@example" }), "text reads the people too");
+  assert.ok(matches(party, { from: "carol" }) && !matches(budget, { from: "carol" }));
+  assert.ok(matches(budget, { to: "alice" }));
+  assert.ok(matches(party, { flagged: true }) && matches(budget, { seen: true, flagged: false }));
+  assert.ok(matches(party, { since: "2026-04-01" }) && !matches(budget, { since: "2026-04-01" }));
+  assert.ok(matches(budget, { larger: 1000 }) && !matches(party, { larger: 1000 }));
+  assert.ok(matches(budget, { or: [{ from: "carol" }, { subject: "q3" }] }));
+  assert.ok(!matches(budget, { not: { subject: "budget" } }));
+});
+
+test("a kept folder opens read-only, sorts and searches here, and what needs the server says OFFLINE", async () => {
+  const cache = await MailCache.open("frank\nlocal");
+  await cache.saveFolder({ path: "INBOX", uidValidity: 4, uidNext: 10, highestModseq: 7, exists: 3, openedAt: 1 }, undefined);
+  await cache.saveRows("INBOX", 4, [row(3, "b second", "Zed"), row(5, "a first", "Amy", ["\\Seen"]), row(9, "c third", "Max")]);
+  await cache.saveMessage("INBOX", 4, /** @type {any} */ ({ uid: 5, flags: ["\\Seen"], text: "kept body" }));
+  const client = new OfflineClient(cache);
+  const info = await client.select("INBOX");
+  assert.deepEqual([info.exists, info.unseen, info.readOnly], [3, 2, true]);
+  assert.deepEqual(await client.messageUids({ sort: "subject", reverse: false }), [5, 3, 9]);
+  assert.deepEqual(await client.messageUids({ sort: "from", reverse: true }), [3, 9, 5]);
+  assert.deepEqual(await client.search({ subject: "third" }), [9]);
+  assert.equal((await client.fetchMessage(5)).text, "kept body");
+  await assert.rejects(client.fetchMessage(3), (error) => error.code === "OFFLINE");
+  await assert.rejects(client.setFlags([3], ["\\Seen"], "add"), (error) => error.code === "OFFLINE" && /offline/i.test(error.message));
+  await assert.rejects(client.select("Archive"), (error) => error.code === "OFFLINE");
+  cache.close();
+  await MailCache.remove("frank\nlocal");
+});
