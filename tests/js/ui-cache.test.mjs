@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { withWebmail, waitForRows, openMessage, openFolder, eventually, row, grid } from "./ui.mjs";
 import { startBridge, upstreamFor } from "./bridge.mjs";
-import { addServerFlags, expungeOnServer } from "./doveadm.mjs";
+import { addServerFlags, expungeOnServer, serverFlags, serverSearch, serverUids } from "./doveadm.mjs";
 
 /** Names of this origin's IndexedDB databases and its localStorage keys. */
 function storage(page) {
@@ -44,6 +44,23 @@ function kept(page, account) {
       }),
     `webmail-mail:${account}`,
   );
+}
+
+/**
+ * Signs out keeping the mail, stops the bridge, reloads (the service worker
+ * serves the page) and signs in: the kept mail, offline. Returns the bridge's
+ * address, to start it again there.
+ */
+async function signInOffline(page, user, bridge) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("dialog", { name: "Remove your mail from this device?" }).getByRole("button", { name: "Cancel" }).click();
+  const address = new URL(bridge.url).host;
+  await bridge.stop();
+  await page.reload();
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Offline: showing the mail kept on this device.", { exact: false }).waitFor();
+  return address;
 }
 
 /** Fills the sign-in form, ticking "Keep mail on this device" when asked. */
@@ -220,15 +237,7 @@ test("with the bridge gone, the kept mail stays readable and searchable, and Try
     const inbox = server.manifest.filter((message) => message.folder === "INBOX" && message.subject);
     const [read, neverOpened] = inbox;
     await openMessage(page, read.subject);
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByRole("dialog", { name: "Remove your mail from this device?" }).getByRole("button", { name: "Cancel" }).click();
-
-    const address = new URL(bridge.url).host;
-    await bridge.stop();
-    await page.reload();
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByText("Offline: showing the mail kept on this device.").waitFor();
+    const address = await signInOffline(page, user, bridge);
 
     // Read: what was opened before opens; what was not says so.
     await openMessage(page, read.subject);
@@ -251,6 +260,42 @@ test("with the bridge gone, the kept mail stays readable and searchable, and Try
       await page.getByText("Back online.").waitFor();
       assert.equal(await page.getByText("Offline: showing the mail kept on this device.").isVisible(), false);
       await openMessage(page, neverOpened.subject);
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
+test("changes made offline wait in order and reach the server when it is back; one whose message went meanwhile is dropped", async () => {
+  await withWebmail({ messages: 30, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
+    const button = (name) => page.getByRole("toolbar", { name: "Message actions" }).getByRole("button", { name, exact: true });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.getByLabel("Remember me on this device").check();
+    await signIn(page, user, true);
+    const [goneMeanwhile, flagMe, moveMe] = server.manifest.filter((message) => message.folder === "INBOX" && message.subject && !message.flags.includes("\\Flagged"));
+    for (const message of [goneMeanwhile, flagMe, moveMe]) await openMessage(page, message.subject);
+    const address = await signInOffline(page, user, bridge);
+
+    await openMessage(page, goneMeanwhile.subject);
+    await button("Flag").click();
+    await openMessage(page, flagMe.subject);
+    await button("Flag").click();
+    await openMessage(page, moveMe.subject);
+    await button("Move to").click();
+    await page.getByRole("menu", { name: "Move to folder" }).getByRole("menuitem", { name: "Archive" }).click();
+    await page.getByText("3 changes wait for the server.").waitFor();
+    assert.equal(await row(page, moveMe.subject).count(), 0, "the moved message left the list");
+
+    // Meanwhile another client removes the first one.
+    expungeOnServer(server, "INBOX", goneMeanwhile.uid);
+    const again = await startBridge(upstreamFor(server), { listen: address });
+    try {
+      await page.getByRole("button", { name: "Try again" }).click();
+      await page.getByText("Changes made offline reached the server (2 messages). 1 change was dropped: the message is no longer on the server.").waitFor();
+      assert.ok(serverFlags(server, "INBOX", flagMe.uid).includes("\\Flagged"));
+      assert.deepEqual(serverSearch(server, "INBOX", ["subject", moveMe.subject]), []);
+      assert.equal(serverSearch(server, "Archive", ["subject", moveMe.subject]).length, 1);
+      assert.deepEqual(serverUids(server, "INBOX").filter((uid) => uid === goneMeanwhile.uid), [], "nothing was applied to another message");
     } finally {
       await again.stop();
     }

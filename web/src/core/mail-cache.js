@@ -13,7 +13,7 @@
 // once through `onFailure`. Drafts live elsewhere (compose) and are never evicted here.
 
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
-const SCHEMA = 2;
+const SCHEMA = 3;
 const PREFIX = "webmail-mail:";
 /** The accounts ("user\nserver") whose mail this device keeps, each with the folder last open. */
 const KEPT_KEY = "webmail.kept-mail";
@@ -68,6 +68,9 @@ export function rememberFolder(account, path) {
  * @typedef {import("../../pkg/client_wasm.js").Message} Message
  * @typedef {{path: string, uidValidity: number, uidNext: number | null, highestModseq: number | null,
  *   exists: number, openedAt: number}} FolderState what the cache knows of a folder, from its last SELECT
+ * @typedef {{kind: "flags", path: string, uidValidity: number, uids: number[], flags: string[], mode: "add" | "remove" | "replace"}
+ *   | {kind: "move", path: string, uidValidity: number, uids: number[], target: string}
+ *   | {kind: "expunge", path: string, uidValidity: number, uids: number[]}} Change a change made offline, for the server
  */
 
 /** The database's name for `account` (user at upstream). @param {string} account */
@@ -89,6 +92,8 @@ function upgrade(database, from) {
   }
   // 2: the folder list, so the folders show offline.
   if (from < 2) database.createObjectStore("meta");
+  // 3: changes made offline, in order, until the server has them.
+  if (from < 3) database.createObjectStore("changes", { autoIncrement: true });
 }
 
 /** @template T @param {IDBRequest<T>} request @returns {Promise<T>} */
@@ -285,6 +290,34 @@ export class MailCache {
   async rows(path, uidValidity) {
     if (this.failed) return [];
     return settled(this.database.transaction("rows").objectStore("rows").getAll(folderRange(path, uidValidity)));
+  }
+
+  /**
+   * Queues a change made offline. Unlike kept mail, a failure here is the
+   * caller's to report: the change would be lost.
+   * @param {Change} change
+   */
+  async queueChange(change) {
+    const transaction = this.database.transaction("changes", "readwrite");
+    transaction.objectStore("changes").add(change);
+    await committed(transaction);
+  }
+
+  /**
+   * The changes made offline, oldest first, with their keys.
+   * @returns {Promise<{key: IDBValidKey, change: Change}[]>}
+   */
+  async changes() {
+    const store = this.database.transaction("changes").objectStore("changes");
+    const [keys, changes] = await Promise.all([settled(store.getAllKeys()), settled(store.getAll())]);
+    return keys.map((key, index) => ({ key, change: changes[index] }));
+  }
+
+  /** A change the server has now (or that was dropped). @param {IDBValidKey} key */
+  async changeDone(key) {
+    const transaction = this.database.transaction("changes", "readwrite");
+    transaction.objectStore("changes").delete(key);
+    await committed(transaction);
   }
 
   /**

@@ -1,7 +1,8 @@
 // The mail kept on this device, answering as the IMAP client would while the
 // server cannot be reached: folders, their kept rows (sorted and searched here:
-// subject, sender, recipients, flags) and the messages opened before. The UI
-// runs on it unchanged; anything that needs the server fails with OFFLINE.
+// subject, sender, recipients, flags) and the messages opened before. Flag
+// changes, moves and deletions are kept in order and replayed once the server
+// is back (`replayChanges`); anything else that needs the server fails with OFFLINE.
 
 /**
  * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
@@ -78,6 +79,70 @@ export class OfflineClient extends EventTarget {
     this.open = null;
     /** @type {Map<number, MessageSummary>} */
     this.rows = new Map();
+    /** Changes made here that the server does not have yet. */
+    this.waiting = 0;
+  }
+
+  /** Counts the changes waiting for the server (the banner shows them). */
+  async countWaiting() {
+    this.waiting = (await this.cache.changes()).length;
+    this.dispatchEvent(Object.assign(new Event("state"), { state: "offline" }));
+  }
+
+  /**
+   * Keeps a change for the server and applies it to the kept rows.
+   * @param {import("./mail-cache.js").Change} change
+   */
+  async keep(change) {
+    await this.cache.queueChange(change);
+    await this.countWaiting();
+  }
+
+  /** @returns {{path: string, uidValidity: number}} */
+  opened() {
+    if (!this.open) throw offline("No folder is open.");
+    return this.open;
+  }
+
+  /**
+   * @param {number[]} uids @param {string[]} flags @param {"add" | "remove" | "replace"} mode
+   */
+  async setFlags(uids, flags, mode) {
+    const { path, uidValidity } = this.opened();
+    await this.keep({ kind: "flags", path, uidValidity, uids, flags, mode });
+    /** @type {Map<number, string[]>} */
+    const changed = new Map();
+    for (const uid of uids) {
+      const row = this.rows.get(uid);
+      if (!row) continue;
+      const others = row.flags.filter((flag) => !flags.includes(flag));
+      row.flags = mode === "add" ? [...others, ...flags] : mode === "remove" ? others : [...flags];
+      changed.set(uid, row.flags);
+    }
+    await this.cache.saveFlags(path, uidValidity, changed);
+  }
+
+  /** Moves wait for the server; the rows leave the folder here now. @param {number[]} uids @param {string} target */
+  async move(uids, target) {
+    const { path, uidValidity } = this.opened();
+    await this.keep({ kind: "move", path, uidValidity, uids, target });
+    this.forget(uids);
+    return null;
+  }
+
+  /** @param {number[] | undefined} uids */
+  async expunge(uids) {
+    const { path, uidValidity } = this.opened();
+    const gone = uids ?? [...this.rows.values()].filter((row) => row.flags.includes("\Deleted")).map((row) => row.uid);
+    await this.keep({ kind: "expunge", path, uidValidity, uids: gone });
+    this.forget(gone);
+  }
+
+  /** @param {number[]} uids */
+  forget(uids) {
+    const { path, uidValidity } = this.opened();
+    for (const uid of uids) this.rows.delete(uid);
+    return this.cache.forget(path, uidValidity, uids);
   }
 
   async listMailboxes() {
@@ -116,8 +181,7 @@ export class OfflineClient extends EventTarget {
       flags: [],
       permanentFlags: [],
       highestModseq: state.highestModseq,
-      // Nothing is marked read while offline.
-      readOnly: true,
+      readOnly: false,
     };
   }
 
@@ -165,9 +229,48 @@ export class OfflineClient extends EventTarget {
 }
 
 /** What needs the server: each fails with OFFLINE, saying so. */
-const NEEDS_SERVER = ["fetchPart", "fetchRaw", "setFlags", "move", "copy", "expunge", "createMailbox", "renameMailbox", "deleteMailbox", "subscribe", "unsubscribe"];
+const NEEDS_SERVER = ["fetchPart", "fetchRaw", "copy", "createMailbox", "renameMailbox", "deleteMailbox", "subscribe", "unsubscribe"];
 for (const name of NEEDS_SERVER) {
   /** @type {any} */ (OfflineClient.prototype)[name] = async () => {
     throw offline("You are offline: this needs the mail server.");
   };
+}
+
+/**
+ * Gives the server the changes made offline, in order. A change is applied
+ * only to messages still there under the same UIDVALIDITY (a UID of another
+ * numbering could be another message); the rest are dropped and counted.
+ * Stops at the first failure that is not a gone folder, keeping what is left.
+ * @param {import("../../pkg/client_wasm.js").ImapClient} client
+ * @param {import("./mail-cache.js").MailCache} cache
+ * @returns {Promise<{applied: number, dropped: number}>} messages changed, and messages whose change was dropped
+ */
+export async function replayChanges(client, cache) {
+  let applied = 0;
+  let dropped = 0;
+  /** @type {{path: string, uidValidity: number, uids: Set<number>} | null} */
+  let open = null;
+  for (const { key, change } of await cache.changes()) {
+    try {
+      if (open?.path !== change.path) {
+        const info = await client.select(change.path);
+        open = { path: change.path, uidValidity: info.uidValidity, uids: new Set(await client.messageUids({ sort: "uid", reverse: false })) };
+      }
+      const here = open;
+      const present = here.uidValidity === change.uidValidity ? change.uids.filter((uid) => here.uids.has(uid)) : [];
+      dropped += change.uids.length - present.length;
+      if (present.length) {
+        if (change.kind === "flags") await client.setFlags(present, change.flags, change.mode);
+        else if (change.kind === "move") await client.move(present, change.target);
+        else await client.expunge(present);
+        if (change.kind !== "flags") for (const uid of present) here.uids.delete(uid);
+        applied += present.length;
+      }
+    } catch (error) {
+      if (/** @type {any} */ (error)?.code !== "NO_SUCH_MAILBOX") throw error;
+      dropped += change.uids.length;
+    }
+    await cache.changeDone(key);
+  }
+  return { applied, dropped };
 }

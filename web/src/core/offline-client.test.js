@@ -23,20 +23,25 @@ test("searches over kept rows read subject, people, flags, dates and combination
   assert.ok(!matches(budget, { not: { subject: "budget" } }));
 });
 
-test("a kept folder opens read-only, sorts and searches here, and what needs the server says OFFLINE", async () => {
+test("a kept folder opens, sorts and searches here, keeps changes for the server, and what else needs it says OFFLINE", async () => {
   const cache = await MailCache.open("frank\nlocal");
   await cache.saveFolder({ path: "INBOX", uidValidity: 4, uidNext: 10, highestModseq: 7, exists: 3, openedAt: 1 }, undefined);
   await cache.saveRows("INBOX", 4, [row(3, "b second", "Zed"), row(5, "a first", "Amy", ["\\Seen"]), row(9, "c third", "Max")]);
   await cache.saveMessage("INBOX", 4, /** @type {any} */ ({ uid: 5, flags: ["\\Seen"], text: "kept body" }));
   const client = new OfflineClient(cache);
   const info = await client.select("INBOX");
-  assert.deepEqual([info.exists, info.unseen, info.readOnly], [3, 2, true]);
+  assert.deepEqual([info.exists, info.unseen], [3, 2]);
   assert.deepEqual(await client.messageUids({ sort: "subject", reverse: false }), [5, 3, 9]);
   assert.deepEqual(await client.messageUids({ sort: "from", reverse: true }), [3, 9, 5]);
   assert.deepEqual(await client.search({ subject: "third" }), [9]);
   assert.equal((await client.fetchMessage(5)).text, "kept body");
   await assert.rejects(client.fetchMessage(3), (error) => error.code === "OFFLINE");
-  await assert.rejects(client.setFlags([3], ["\\Seen"], "add"), (error) => error.code === "OFFLINE" && /offline/i.test(error.message));
+  await client.setFlags([3], ["\\Seen"], "add");
+  await client.move([9], "Archive");
+  assert.deepEqual((await client.fetchSummaries([3, 5, 9])).map((kept) => [kept.uid, kept.flags]), [[3, ["\\Seen"]], [5, ["\\Seen"]]], "the rows show the changes now");
+  assert.deepEqual((await cache.changes()).map(({ change }) => change.kind), ["flags", "move"], "kept in order for the server");
+  assert.equal(client.waiting, 2);
+  await assert.rejects(client.copy([3], "Archive"), (error) => error.code === "OFFLINE" && /offline/i.test(error.message));
   await assert.rejects(client.select("Archive"), (error) => error.code === "OFFLINE");
   cache.close();
   await MailCache.remove("frank\nlocal");

@@ -279,8 +279,10 @@ export class WebmailApp extends HTMLElement {
       this.banner.textContent = "The connection to the mail server was lost. Reconnecting…";
     } else if (state === "offline") {
       this.banner.hidden = false;
+      const waiting = /** @type {any} */ (this.core?.client)?.waiting ?? 0;
       this.banner.replaceChildren(
         "Offline: showing the mail kept on this device. ",
+        waiting ? `${waiting === 1 ? "1 change waits" : `${waiting} changes wait`} for the server. ` : "",
         h("button", { type: "button", onclick: () => this.signing.goOnline() }, "Try again"),
       );
     } else if (state === "closed") {

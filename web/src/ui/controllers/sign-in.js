@@ -4,7 +4,7 @@ import { certificateDialog, confirmDialog, deviceDialog } from "../dialogs.js";
 import { MailCore } from "../../core/mail-core.js";
 import { MailCache, keptAccounts, setKept, storageUsed } from "../../core/mail-cache.js";
 import { MessageList } from "../../core/message-list.js";
-import { OfflineClient } from "../../core/offline-client.js";
+import { OfflineClient, replayChanges } from "../../core/offline-client.js";
 import { Selection } from "../../core/selection.js";
 
 /** Rows painted from the device before signing in: more than a screen, few enough to read at once. */
@@ -18,7 +18,7 @@ function accountOf(details, upstream) {
   return `${details.username}\n${upstream ?? `${details.host}:${details.port}`}`;
 }
 import { fetchUpstreams, signIn } from "../../core/session.js";
-import { signInMessage } from "../../core/errors.js";
+import { actionMessage, signInMessage } from "../../core/errors.js";
 import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
 
 export class SignInController {
@@ -99,7 +99,25 @@ export class SignInController {
     const refresh = Number(this.app.getAttribute("refresh-seconds"));
     const core = new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {});
     core.cache = await this.deviceCache(accountOf(details, upstream), Boolean(details.keepMail));
+    if (core.cache) await this.replay(client, core.cache);
     await this.start(core);
+  }
+
+  /**
+   * Gives the server what was changed offline (in an earlier visit too), and says how it went.
+   * @param {import("../../../pkg/client_wasm.js").ImapClient} client
+   * @param {MailCache} cache
+   */
+  async replay(client, cache) {
+    try {
+      const { applied, dropped } = await replayChanges(client, cache);
+      if (!applied && !dropped) return;
+      const done = applied ? `Changes made offline reached the server (${applied === 1 ? "1 message" : `${applied} messages`}).` : "";
+      const lost = dropped ? ` ${dropped === 1 ? "1 change was" : `${dropped} changes were`} dropped: the message is no longer on the server.` : "";
+      this.app.toasts.show({ text: `${done}${lost}`.trim(), error: dropped > 0 }, () => {});
+    } catch (error) {
+      this.app.toasts.show({ text: actionMessage("Applying the changes made offline", error), error: true }, () => {});
+    }
   }
 
   /**
@@ -110,7 +128,8 @@ export class SignInController {
    */
   async startOffline(account, details) {
     const cache = await MailCache.open(account);
-    const core = new MailCore(/** @type {any} */ (new OfflineClient(cache)));
+    const offlineClient = new OfflineClient(cache);
+    const core = new MailCore(/** @type {any} */ (offlineClient));
     core.cache = cache;
     this.offline = details;
     // In memory only, to sign in again once the server is back.
@@ -120,6 +139,7 @@ export class SignInController {
     this.app.composeButton.hidden = true;
     this.app.signInForm.reset();
     await this.start(core);
+    await offlineClient.countWaiting();
     this.app.connectionChanged("offline");
   }
 
