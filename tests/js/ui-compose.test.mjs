@@ -110,6 +110,16 @@ test("a reply quotes, threads and marks the original answered", async () => {
   await withWebmail({ messages: 8, submission: true }, async ({ page, server }) => {
     const original = server.manifest.find((message) => message.folder === "INBOX" && message.subject && !/^re:/i.test(message.subject));
     await openMessage(page, original.subject);
+    // "a" answers all: the sender and the other recipients, each once (dropping the
+    // user's own addresses is the headless core's, unit tested with identities).
+    await page.keyboard.press("a");
+    await page.getByRole("dialog", { name: "Reply to all" }).waitFor();
+    const everyone = [...(await chips(page, "To")), ...(await chips(page, "Cc"))];
+    assert.ok(everyone.includes(original.fromAddress), `the sender is answered: ${everyone}`);
+    assert.ok(everyone.length > 1, `the others too: ${everyone}`);
+    assert.equal(new Set(everyone.map((address) => address.toLowerCase())).size, everyone.length, `each once: ${everyone}`);
+    await form(page).getByRole("button", { name: "Discard" }).click();
+    await form(page).waitFor({ state: "hidden" });
     await page.getByRole("button", { name: "Reply", exact: true }).click();
     assert.equal(await form(page).getByLabel("Subject").inputValue(), `Re: ${original.subject}`);
     assert.match(await form(page).getByLabel("Message").inputValue(), /wrote:\n> /);

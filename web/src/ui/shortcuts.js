@@ -10,6 +10,10 @@ export const SHORTCUTS = /** @type {[string, string][]} */ ([
   ["e", "Archive"],
   ["s", "Flag or unflag"],
   ["u", "Mark as read or unread"],
+  ["c", "New message"],
+  ["r", "Reply (to the open message)"],
+  ["a", "Reply to all"],
+  ["f", "Forward"],
   ["Ctrl+A", "Select all messages"],
   ["/", "Search"],
   ["?", "Show these shortcuts"],
@@ -48,6 +52,14 @@ export function commandFor(event, { typing }) {
       return "flag";
     case "u":
       return "read";
+    case "c":
+      return "compose";
+    case "r":
+      return "reply";
+    case "a":
+      return "reply-all";
+    case "f":
+      return "forward";
     case "/":
       return "search";
     case "?":

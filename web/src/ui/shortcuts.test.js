@@ -14,6 +14,10 @@ test("the documented keys map to their commands", () => {
   assert.equal(map("e"), "archive");
   assert.equal(map("s"), "flag");
   assert.equal(map("u"), "read");
+  assert.equal(map("c"), "compose");
+  assert.equal(map("r"), "reply");
+  assert.equal(map("a"), "reply-all", "a alone answers all; Ctrl+A still selects all");
+  assert.equal(map("f"), "forward");
   assert.equal(map("/"), "search");
   assert.equal(map("?"), "help");
   assert.equal(map("Escape"), "escape");

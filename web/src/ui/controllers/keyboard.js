@@ -44,6 +44,14 @@ export class KeyboardController {
           this.app.listPane.updateToolbar();
         }
         return;
+      case "compose":
+        return this.app.composing.open("new");
+      case "reply":
+      case "reply-all":
+      case "forward":
+        // They answer the message open in the reader, as its buttons do.
+        if (!this.app.reading.message) return;
+        return this.app.composing.open(name === "reply" ? "reply" : name === "reply-all" ? "replyAll" : "forward");
       case "search":
         this.app.searchInput.focus();
         this.app.searchInput.select();
