@@ -15,12 +15,22 @@
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
 const SCHEMA = 3;
 const PREFIX = "webmail-mail:";
-/** The accounts ("user\nserver") whose mail this device keeps, each with the folder last open. */
+/**
+ * The accounts ("user\nserver") whose mail this device keeps, each with the
+ * folder last open and its first screen of rows: read synchronously on the next
+ * visit, it paints before even IndexedDB has opened.
+ */
 const KEPT_KEY = "webmail.kept-mail";
+/** Rows in the first-screen snapshot: a tall window's worth. */
+export const FIRST_SCREEN_ROWS = 40;
+
+/**
+ * @typedef {{folder: string | null, firstScreen?: MessageSummary[]}} KeptAccount
+ */
 
 /**
  * The accounts this device keeps mail for, by the user's choice at sign-in.
- * @returns {Record<string, {folder: string | null}>}
+ * @returns {Record<string, KeptAccount>}
  */
 export function keptAccounts() {
   try {
@@ -31,7 +41,7 @@ export function keptAccounts() {
   }
 }
 
-/** @param {Record<string, {folder: string | null}>} accounts */
+/** @param {Record<string, KeptAccount>} accounts */
 function writeKept(accounts) {
   try {
     if (Object.keys(accounts).length) localStorage.setItem(KEPT_KEY, JSON.stringify(accounts));
@@ -59,7 +69,18 @@ export function setKept(account, keep) {
 export function rememberFolder(account, path) {
   const accounts = keptAccounts();
   if (!accounts[account] || accounts[account].folder === path) return;
-  accounts[account].folder = path;
+  accounts[account] = { folder: path };
+  writeKept(accounts);
+}
+
+/**
+ * The first screen of the folder on view, for the next visit's first paint.
+ * @param {string} account @param {string} path @param {MessageSummary[]} rows in display order
+ */
+export function rememberFirstScreen(account, path, rows) {
+  const accounts = keptAccounts();
+  if (!accounts[account]) return;
+  accounts[account] = { folder: path, firstScreen: rows.slice(0, FIRST_SCREEN_ROWS) };
   writeKept(accounts);
 }
 

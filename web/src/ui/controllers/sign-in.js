@@ -2,13 +2,11 @@
 
 import { certificateDialog, confirmDialog, deviceDialog } from "../dialogs.js";
 import { MailCore } from "../../core/mail-core.js";
-import { MailCache, keptAccounts, setKept, storageUsed } from "../../core/mail-cache.js";
+import { FIRST_SCREEN_ROWS, MailCache, keptAccounts, rememberFirstScreen, setKept, storageUsed } from "../../core/mail-cache.js";
 import { MessageList } from "../../core/message-list.js";
 import { OfflineClient, replayChanges } from "../../core/offline-client.js";
 import { Selection } from "../../core/selection.js";
 
-/** Rows painted from the device before signing in: more than a screen, few enough to read at once. */
-const KEPT_PAINT_ROWS = 60;
 
 /** Failures that say the server is out of reach, not that the sign-in is wrong. */
 const UNREACHABLE = ["CONNECTION_LOST", "BRIDGE_REFUSED", "TIMEOUT"];
@@ -36,8 +34,11 @@ export class SignInController {
     const remembered = readStorage(USERNAME_KEY);
     const kept = Object.keys(keptAccounts()).find((account) => account.startsWith(`${remembered}\n`));
     this.app.signInForm.setRemembered(remembered, Boolean(kept));
-    // Not awaited: the server list and the password field do not wait for the paint.
-    if (kept) this.paintKept(kept).catch(() => {});
+    // The first screen kept with the account paints now; without one, IndexedDB's
+    // rows do (not awaited: the server list and the password field do not wait).
+    const entry = kept ? keptAccounts()[kept] : null;
+    if (entry?.folder && entry.firstScreen?.length) this.showKept(entry.folder, entry.firstScreen);
+    else if (kept) this.paintKept(kept).catch(() => {});
     try {
       const list = await fetchUpstreams(this.app.bridgeUrl);
       this.app.servers = list.upstreams;
@@ -238,6 +239,7 @@ export class SignInController {
     });
     core.list.addEventListener("rows", () => this.app.listPane.updateToolbar());
     if (this.app.credentials) this.app.composing.watch(core, this.app.credentials.username, core.cache !== null);
+    if (core.cache) this.keepFirstScreen(core, core.cache.account);
     this.app.shell.dataset.signedIn = "true";
     this.app.dispatchEvent(new CustomEvent("signedin"));
     await core.refreshFolders();
@@ -289,18 +291,49 @@ export class SignInController {
     if (!path) return;
     const cache = await MailCache.open(account);
     try {
-      const kept = await cache.newestRows(path, KEPT_PAINT_ROWS);
-      if (!kept?.rows.length || this.app.core) return;
-      // It never asks a server: every row it shows is already here.
-      const list = new MessageList(/** @type {any} */ (null));
-      list.showCached(path, kept.rows);
-      this.app.grid.attach(list, new Selection());
-      this.app.folderTitle.textContent = path.split(/[/.]/).pop() ?? path;
-      this.app.shell.dataset.signedIn = "kept";
-      performance.mark("webmail:cached-rows", { detail: path });
+      const kept = await cache.newestRows(path, FIRST_SCREEN_ROWS);
+      if (kept?.rows.length && !this.app.core) this.showKept(path, kept.rows);
     } finally {
       cache.close();
     }
+  }
+
+  /**
+   * Paints kept rows of `path` under the sign-in form.
+   * @param {string} path @param {import("../../../pkg/client_wasm.js").MessageSummary[]} rows
+   */
+  showKept(path, rows) {
+    // It never asks a server: every row it shows is already here.
+    const list = new MessageList(/** @type {any} */ (null));
+    list.showCached(path, rows);
+    this.app.grid.attach(list, new Selection());
+    this.app.folderTitle.textContent = path.split(/[/.]/).pop() ?? path;
+    this.app.shell.dataset.signedIn = "kept";
+    performance.mark("webmail:cached-rows", { detail: path });
+  }
+
+  /**
+   * Keeps the folder's first screen of rows with the account as they change, so
+   * the next visit paints it at once.
+   * @param {MailCore} core @param {string} account
+   */
+  keepFirstScreen(core, account) {
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let pending;
+    const keep = () => {
+      pending = undefined;
+      const list = core.list;
+      if (this.app.core !== core || !core.cache || !list.path || list.query) return;
+      const rows = list.uids.slice(0, FIRST_SCREEN_ROWS).flatMap((uid) => list.summary(uid) ?? []);
+      if (rows.length) rememberFirstScreen(account, list.path, rows);
+    };
+    const later = () => {
+      pending ??= setTimeout(keep, 500);
+    };
+    core.list.addEventListener("rows", later);
+    core.list.addEventListener("change", later);
+    // A reload or a closed tab keeps what is on screen now (localStorage writes at once).
+    globalThis.addEventListener?.("pagehide", () => this.app.core === core && keep());
   }
 
   /** Settings for the mail on this device: how much, and removing it. */
