@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark harnesses and prints their tables (for the README).
 #
-#   scripts/bench.sh [parser|bridge|ui|tls|send|all]  default: all
+#   scripts/bench.sh [parser|bridge|ui|tls|send|resync|all]  default: all
 #
 # Benchmarks print figures and ratios against peers measured in the same run;
 # they are never timed assertions. Environment: BENCH_MESSAGES (default 50000).
@@ -39,12 +39,25 @@ bench_tls() {
   WEBMAIL_BIN_PROFILE=release node tests/bench/tls.mjs --messages "${BENCH_MESSAGES:-50000}"
 }
 
+# A kept copy of a 100,000-message INBOX caught up after changes made elsewhere,
+# against reading the folder again, with QRESYNC, with CONDSTORE alone and with neither.
+bench_resync() {
+  cargo build --release -q -p webmail-bench
+  local messages="${BENCH_RESYNC_MESSAGES:-100000}"
+  ./target/release/bench-resync --messages "$messages"
+  echo
+  ./target/release/bench-resync --messages "$messages" --without QRESYNC
+  echo
+  ./target/release/bench-resync --messages "$messages" --without QRESYNC --without CONDSTORE
+}
+
 case "$WHAT" in
   parser) bench_parser ;;
   bridge) scripts/bench-bridge.sh ;;
   ui) bench_ui ;;
   tls) bench_tls ;;
   send) bench_send ;;
+  resync) bench_resync ;;
   all)
     bench_parser
     echo
@@ -55,6 +68,8 @@ case "$WHAT" in
     bench_tls
     echo
     bench_send
+    echo
+    bench_resync
     ;;
-  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, tls, send, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, tls, send, resync, all)" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@
 
 mod decode;
 mod error;
+pub mod meter;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub mod native;
 mod ops;

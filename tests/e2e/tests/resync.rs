@@ -8,120 +8,30 @@ mod support;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use client_wasm::client::meter::{Meter, MeteredConnector};
 use client_wasm::client::native::TokioRuntime;
-use client_wasm::client::runtime::{Connector, LocalFuture, Transport};
 use client_wasm::client::types::{FlagChange, Since};
-use client_wasm::client::{Client, ClientError, SetFlagsMode, SortOrder};
+use client_wasm::client::{Client, SetFlagsMode, SortOrder};
 use support::{local, login, options, starttls_connector};
 use webmail_testkit::{Corpus, Dovecot};
 
-/// Dovecot 2.3's capabilities after login, less what a test takes away.
-const CAPABILITIES: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES \
-THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED \
-I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SPECIAL-USE";
-
 fn dovecot_without(missing: &[&str]) -> Dovecot {
-    let mut builder = Dovecot::builder().corpus(Corpus::new(7, 40));
-    if !missing.is_empty() {
-        let kept: Vec<&str> = CAPABILITIES.split(' ').filter(|name| !missing.contains(name)).collect();
-        builder = builder.extra_config(&format!("imap_capability = {}", kept.join(" ")));
-    }
-    builder.start().expect("dovecot")
+    Dovecot::builder()
+        .corpus(Corpus::new(7, 40))
+        .without_capabilities(missing)
+        .start()
+        .expect("dovecot")
 }
 
-/// What the client wrote, line by line, and where it waited for the server.
-#[derive(Default)]
-struct Wire {
-    /// `Some(text)` for bytes sent, `None` for bytes received.
-    log: Vec<Option<String>>,
-}
-
-impl Wire {
-    /// Flights of commands since `from`: runs of sends between receives.
-    fn flights_since(&self, from: usize) -> Vec<String> {
-        let mut flights: Vec<String> = Vec::new();
-        let mut open = false;
-        for entry in &self.log[from..] {
-            match entry {
-                Some(sent) if open => flights.last_mut().expect("open flight").push_str(sent),
-                Some(sent) => {
-                    flights.push(sent.clone());
-                    open = true;
-                }
-                None => open = false,
-            }
-        }
-        flights
-    }
-}
-
-struct Recording {
-    inner: Box<dyn Transport>,
-    wire: Rc<RefCell<Wire>>,
-}
-
-impl Transport for Recording {
-    fn send(&mut self, bytes: Vec<u8>) -> LocalFuture<'_, Result<(), ClientError>> {
-        self.wire
-            .borrow_mut()
-            .log
-            .push(Some(String::from_utf8_lossy(&bytes).into_owned()));
-        self.inner.send(bytes)
-    }
-
-    fn recv(&mut self) -> LocalFuture<'_, Result<Option<Vec<u8>>, ClientError>> {
-        Box::pin(async move {
-            let received = self.inner.recv().await;
-            if matches!(received, Ok(Some(_))) {
-                self.wire.borrow_mut().log.push(None);
-            }
-            received
-        })
-    }
-
-    fn start_tls(&mut self) -> LocalFuture<'_, Result<(), ClientError>> {
-        self.inner.start_tls()
-    }
-
-    fn can_start_tls(&self) -> bool {
-        self.inner.can_start_tls()
-    }
-
-    fn close(&mut self) {
-        self.inner.close();
-    }
-}
-
-struct RecordingConnector {
-    inner: Box<dyn Connector>,
-    wire: Rc<RefCell<Wire>>,
-}
-
-impl Connector for RecordingConnector {
-    fn connect(&self) -> LocalFuture<'_, Result<Box<dyn Transport>, ClientError>> {
-        Box::pin(async move {
-            let inner = self.inner.connect().await?;
-            Ok(Box::new(Recording {
-                inner,
-                wire: self.wire.clone(),
-            }) as Box<dyn Transport>)
-        })
-    }
-}
-
-/// A signed-in client whose wire is recorded.
-async fn recorded_client(dovecot: &Dovecot) -> (Client, Rc<RefCell<Wire>>) {
-    let wire = Rc::new(RefCell::new(Wire::default()));
-    let connector = RecordingConnector {
-        inner: Box::new(starttls_connector(dovecot)),
-        wire: wire.clone(),
-    };
+/// A signed-in client whose wire is counted.
+async fn recorded_client(dovecot: &Dovecot) -> (Client, Rc<RefCell<Meter>>) {
+    let (connector, meter) = MeteredConnector::new(starttls_connector(dovecot));
     let client = Client::connect(Rc::new(connector), Rc::new(TokioRuntime::default()), options())
         .await
         .expect("connect");
     let user = dovecot.user(0);
     client.login(&user.username, &user.password).await.expect("login");
-    (client, wire)
+    (client, meter)
 }
 
 /// A kept copy of INBOX, then changes made elsewhere: two messages' flags, one

@@ -28,6 +28,11 @@ const SPECIAL_USE: [(&str, &str); 5] = [
 
 /// The relay between Dovecot's submission service and its LMTP (see the script).
 const LMTP_RELAY: &str = include_str!("relay/lmtp_relay.py");
+/// Dovecot 2.3's capabilities after login in this configuration (without the
+/// ones a test can add, METADATA and COMPRESS), for `without_capabilities`.
+const CAPABILITIES: &str = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES \
+THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED \
+I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SPECIAL-USE";
 /// The largest message the test submission server takes (its EHLO `SIZE`), unless set.
 const SUBMISSION_MAX_BYTES: u64 = 10 * 1024 * 1024;
 
@@ -224,6 +229,13 @@ impl DovecotBuilder {
     pub fn submission_max_bytes(mut self, max_bytes: u64) -> Self {
         self.submission = Some(max_bytes);
         self
+    }
+
+    /// Hides capabilities Dovecot would announce after login (e.g. `QRESYNC`,
+    /// `CONDSTORE`), to test clients against servers without them.
+    pub fn without_capabilities(self, missing: &[&str]) -> Self {
+        let kept: Vec<&str> = CAPABILITIES.split(' ').filter(|name| !missing.contains(name)).collect();
+        self.extra_config(&format!("imap_capability = {}", kept.join(" ")))
     }
 
     /// Appends raw Dovecot configuration (for tests that need a different setting).
