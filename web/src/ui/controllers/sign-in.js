@@ -6,7 +6,9 @@ import { FIRST_SCREEN_ROWS, MailCache, keptAccounts, rememberFirstScreen, setKep
 import { MessageList } from "../../core/message-list.js";
 import { OfflineClient, replayChanges } from "../../core/offline-client.js";
 import { Selection } from "../../core/selection.js";
-
+import { fetchUpstreams, signIn } from "../../core/session.js";
+import { actionMessage, signInMessage } from "../../core/errors.js";
+import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
 
 /** Failures that say the server is out of reach, not that the sign-in is wrong. */
 const UNREACHABLE = ["CONNECTION_LOST", "BRIDGE_REFUSED", "TIMEOUT"];
@@ -15,15 +17,15 @@ const UNREACHABLE = ["CONNECTION_LOST", "BRIDGE_REFUSED", "TIMEOUT"];
 function accountOf(details, upstream) {
   return `${details.username}\n${upstream ?? `${details.host}:${details.port}`}`;
 }
-import { fetchUpstreams, signIn } from "../../core/session.js";
-import { actionMessage, signInMessage } from "../../core/errors.js";
-import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
 
 export class SignInController {
   /** @param {import("../app.js").WebmailApp} app */
   constructor(app) {
     this.app = app;
-    /** Set while the page shows kept mail because the server is out of reach: how to go online again. */
+    /**
+     * Set while the page shows kept mail because the server is out of reach: how to go online again.
+     * @type {{username: string, password: string, remember: boolean, keepMail?: boolean, upstream?: string, host?: string, port?: number} | null}
+     */
     this.offline = null;
     globalThis.addEventListener?.("online", () => this.goOnline());
   }
