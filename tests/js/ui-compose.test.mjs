@@ -15,13 +15,24 @@ import { serverFlags } from "./doveadm.mjs";
 
 const DOVEADM = ["/usr/bin/doveadm", "/usr/sbin/doveadm"].find((path) => existsSync(path)) || "doveadm";
 
-/** Headers and text of `user`'s messages in `mailbox` whose subject contains `subject`. */
+/**
+ * Headers and text of `user`'s messages in `mailbox` whose subject contains `subject`.
+ * The page may expunge one (a replaced draft) between doveadm's search and its fetch:
+ * doveadm then fails for that message, and the reading is taken again.
+ */
 function stored(server, user, mailbox, subject) {
-  const output = execFileSync(DOVEADM, ["-c", server.config_file, "fetch", "-u", user, "hdr body", "mailbox", mailbox, "header", "Subject", subject], {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return output.split(/^hdr:/m).slice(1);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const output = execFileSync(DOVEADM, ["-c", server.config_file, "fetch", "-u", user, "hdr body", "mailbox", mailbox, "header", "Subject", subject], {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      return output.split(/^hdr:/m).slice(1);
+    } catch (error) {
+      if (attempt >= 5 || !/Message was expunged/.test(String(/** @type {any} */ (error).stderr))) throw error;
+    }
+  }
 }
 
 /** `user`'s whole message in `mailbox` whose subject contains `subject`, as stored. */
