@@ -119,6 +119,16 @@ export function parseAddresses(text) {
   return { mailboxes, invalid };
 }
 
+/**
+ * The addresses of a message's header (`{ name, address }`, the address null
+ * for a group's name) as mailboxes, those without an address left out.
+ * @param {{name: string | null, address: string | null}[]} list
+ * @returns {Mailbox[]}
+ */
+export function mailboxesOf(list) {
+  return list.flatMap((entry) => (entry.address ? [{ name: entry.name, address: entry.address }] : []));
+}
+
 /** A name as a header shows it: quoted when it holds a separator. @param {string} name */
 function displayName(name) {
   return /[,;:"<>()@\\]/.test(name) ? `"${name.replace(/["\\]/g, "\\$&")}"` : name;

@@ -6,6 +6,7 @@
 
 import { loadAddOn } from "./add-on.js";
 import { afterSend, removeMessage, saveDraft } from "./drafts.js";
+import { mailboxesOf } from "./addresses.js";
 
 /**
  * Loads the compose module that sits next to the base client's wasm.
@@ -42,11 +43,6 @@ export function quoted(text, date, who) {
   return `${header}\n${lines.map((line) => (line.startsWith(">") ? `>${line}` : `> ${line}`)).join("\n")}\n`;
 }
 
-/** @param {{name: string | null, address: string | null}[]} list */
-function mailboxes(list) {
-  return list.filter((entry) => entry.address).map((entry) => ({ name: entry.name, address: /** @type {string} */ (entry.address) }));
-}
-
 /** @param {Mailbox} mailbox @param {string[]} own addresses of the user, lower-cased */
 function isOwn(mailbox, own) {
   return own.includes(mailbox.address.toLowerCase());
@@ -71,14 +67,14 @@ export function identityFor(message, identities) {
 export function replyDraft(message, identities, { all = false } = {}) {
   const from = identityFor(message, identities);
   const own = identities.map((identity) => identity.address.toLowerCase());
-  const replyTo = mailboxes(message.replyTo.length ? message.replyTo : message.from);
-  const sentByUser = mailboxes(message.from).some((sender) => isOwn(sender, own));
+  const replyTo = mailboxesOf(message.replyTo.length ? message.replyTo : message.from);
+  const sentByUser = mailboxesOf(message.from).some((sender) => isOwn(sender, own));
   // Replying to one's own message goes to its recipients, as Thunderbird does.
-  let to = sentByUser ? mailboxes(message.to) : replyTo;
+  let to = sentByUser ? mailboxesOf(message.to) : replyTo;
   let cc = [];
   if (all) {
     const seen = new Set(to.map((entry) => entry.address.toLowerCase()));
-    cc = mailboxes([...message.to, ...message.cc]).filter((entry) => {
+    cc = mailboxesOf([...message.to, ...message.cc]).filter((entry) => {
       const key = entry.address.toLowerCase();
       if (seen.has(key) || own.includes(key)) return false;
       seen.add(key);

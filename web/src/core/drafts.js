@@ -5,6 +5,8 @@
 // removed). The UI's Composer runs on these; pages with their own UI import
 // them from the bridge as `drafts.js`.
 
+import { mailboxesOf } from "./addresses.js";
+
 /**
  * @typedef {import("./addresses.js").Mailbox} Mailbox
  * @typedef {{filename: string, contentType: string, data: Uint8Array}} FileAttachment
@@ -48,14 +50,12 @@ export async function removeMessage(imap, folder, uid) {
  * @returns {Promise<DraftFields>}
  */
 export async function draftFromMessage(message, fetchFile) {
-  const mailboxes = (/** @type {{name: string | null, address: string | null}[]} */ list) =>
-    list.flatMap((entry) => (entry.address ? [{ name: entry.name, address: entry.address }] : []));
   const files = message.attachments.filter((part) => !part.inline);
   return {
-    from: mailboxes(message.from)[0] ?? { name: null, address: "" },
-    to: mailboxes(message.to),
-    cc: mailboxes(message.cc),
-    bcc: mailboxes(message.bcc),
+    from: mailboxesOf(message.from)[0] ?? { name: null, address: "" },
+    to: mailboxesOf(message.to),
+    cc: mailboxesOf(message.cc),
+    bcc: mailboxesOf(message.bcc),
     subject: message.subject ?? "",
     text: unflowed(message.text ?? ""),
     attachments: await Promise.all(files.map(async (part) => ({ filename: part.filename ?? "attachment", contentType: part.contentType, data: await fetchFile(part) }))),

@@ -11,6 +11,23 @@ import { MailCache, databaseName } from "./mail-cache.js";
 const row = (uid, flags = []) => /** @type {any} */ ({ uid, flags, envelope: { subject: `message ${uid}` } });
 const state = (path, uidValidity, highestModseq = 10) => ({ path, uidValidity, uidNext: 100, highestModseq, exists: 3, openedAt: 1 });
 
+/**
+ * Leaves an account's database as another build of the app would have: at
+ * `version`, with what `build` makes.
+ * @param {string} account @param {number} version @param {(database: IDBDatabase) => void} build
+ */
+function leaveDatabase(account, version, build) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(databaseName(account), version);
+    request.onupgradeneeded = () => build(request.result);
+    request.onsuccess = () => {
+      request.result.close();
+      resolve(undefined);
+    };
+    request.onerror = () => reject(request.error);
+  });
+}
+
 test("rows and messages are kept per folder and numbering; a new UIDVALIDITY drops the old one", async () => {
   const cache = await MailCache.open("alice\nlocal");
   await cache.saveFolder(state("INBOX", 7), undefined);
@@ -36,17 +53,8 @@ test("rows and messages are kept per folder and numbering; a new UIDVALIDITY dro
 });
 
 test("a database of another schema is rebuilt empty, and remove() leaves no database behind", async () => {
-  const name = databaseName("bob\nlocal");
   // What a newer build of the app (since rolled back) might have left: version 99, other stores.
-  await new Promise((resolve, reject) => {
-    const request = indexedDB.open(name, 99);
-    request.onupgradeneeded = () => request.result.createObjectStore("something-else");
-    request.onsuccess = () => {
-      request.result.close();
-      resolve(undefined);
-    };
-    request.onerror = () => reject(request.error);
-  });
+  await leaveDatabase("bob\nlocal", 99, (database) => database.createObjectStore("something-else"));
   const cache = await MailCache.open("bob\nlocal");
   await cache.saveRows("INBOX", 1, [row(1)]);
   assert.deepEqual((await cache.rows("INBOX", 1)).map((kept) => kept.uid), [1]);
@@ -108,19 +116,10 @@ test("a full disk costs other folders' messages first, then the rows of the fold
 });
 
 test("a database of the first schema is upgraded, keeping its mail, and gains the folder list", async () => {
-  const name = databaseName("erin\nlocal");
-  await new Promise((resolve, reject) => {
-    const request = indexedDB.open(name, 1);
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore("folders", { keyPath: "path" });
-      request.result.createObjectStore("rows").put(row(5), ["INBOX", 3, 5]);
-      request.result.createObjectStore("messages");
-    };
-    request.onsuccess = () => {
-      request.result.close();
-      resolve(undefined);
-    };
-    request.onerror = () => reject(request.error);
+  await leaveDatabase("erin\nlocal", 1, (database) => {
+    database.createObjectStore("folders", { keyPath: "path" });
+    database.createObjectStore("rows").put(row(5), ["INBOX", 3, 5]);
+    database.createObjectStore("messages");
   });
   const cache = await MailCache.open("erin\nlocal");
   assert.deepEqual((await cache.rows("INBOX", 3)).map((kept) => kept.uid), [5], "the kept rows survive the upgrade");

@@ -135,8 +135,8 @@ export class MailCore extends EventTarget {
     this.info = null;
     // Kept on this device: its rows show now, the server's answer replaces them.
     const known = await this.cache?.folder(path).catch(() => undefined);
-    const rows = known ? await this.cache?.rows(path, known.uidValidity).catch(() => []) : [];
-    if (known && rows?.length) {
+    const rows = known ? ((await this.cache?.rows(path, known.uidValidity).catch(() => [])) ?? []) : [];
+    if (known && rows.length) {
       this.list.showCached(path, rows);
       performance.mark("webmail:cached-rows", { detail: path });
     } else {
@@ -146,7 +146,7 @@ export class MailCore extends EventTarget {
     this.list.setLoading(true);
     try {
       // A kept folder is caught up in the SELECT's round trip where the server has QRESYNC.
-      const since = known && rows?.length ? { uidValidity: known.uidValidity, highestModseq: known.highestModseq, uids: rows.map((row) => row.uid) } : null;
+      const since = known && rows.length ? { uidValidity: known.uidValidity, highestModseq: known.highestModseq, uids: rows.map((row) => row.uid) } : null;
       const selected = since ? await this.client.selectSince(path, since) : { info: await this.client.select(path), changes: null };
       this.info = selected.info;
       const { info, changes } = selected;

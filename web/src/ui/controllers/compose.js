@@ -6,7 +6,7 @@ import { signIn } from "../../core/session.js";
 import { PageTls, loadTls } from "../../core/page-tls.js";
 import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, replyDraft, forwardDraft, UNDO_MS } from "../../core/compose.js";
 import { draftFromMessage } from "../../core/drafts.js";
-import { Correspondents, parseAddresses } from "../../core/addresses.js";
+import { Correspondents, mailboxesOf, parseAddresses } from "../../core/addresses.js";
 import { identityDialog } from "../dialogs.js";
 import { actionMessage, sendMessage } from "../../core/errors.js";
 
@@ -48,8 +48,7 @@ export class ComposeController {
       const sent = path !== null && path === core.special("\\Sent")?.path;
       for (const { uid, envelope, internalDate } of rows) {
         const seenPeople = sent ? [...envelope.to, ...envelope.cc, ...envelope.bcc] : [...envelope.from, ...envelope.to, ...envelope.cc];
-        const mailboxes = seenPeople.flatMap((entry) => mailboxOf(entry) ?? []);
-        people.seen(mailboxes, { weight: sent ? 3 : 1, date: Date.parse(envelope.date ?? internalDate ?? ""), key: `${path}/${uid}` });
+        people.seen(mailboxesOf(seenPeople), { weight: sent ? 3 : 1, date: Date.parse(envelope.date ?? internalDate ?? ""), key: `${path}/${uid}` });
       }
     });
   }
@@ -410,11 +409,6 @@ function localStore() {
   } catch {
     return null;
   }
-}
-
-/** An address from a message as a draft's mailbox, or null without one. @param {{name: string | null, address: string | null} | undefined} entry */
-function mailboxOf(entry) {
-  return entry?.address ? { name: entry.name, address: entry.address } : null;
 }
 
 /** The identity's signature under the "-- " separator, or nothing. @param {{signature?: string}} identity */

@@ -34,11 +34,12 @@ export class SignInController {
 
   async prepareSignIn() {
     const remembered = readStorage(USERNAME_KEY);
-    const kept = Object.keys(keptAccounts()).find((account) => account.startsWith(`${remembered}\n`));
+    const accounts = keptAccounts();
+    const kept = Object.keys(accounts).find((account) => account.startsWith(`${remembered}\n`));
     this.app.signInForm.setRemembered(remembered, Boolean(kept));
     // The first screen kept with the account paints now; without one, IndexedDB's
     // rows do (not awaited: the server list and the password field do not wait).
-    const entry = kept ? keptAccounts()[kept] : null;
+    const entry = kept ? accounts[kept] : null;
     if (entry?.folder && entry.firstScreen?.length) this.showKept(entry.folder, entry.firstScreen);
     else if (kept) this.paintKept(kept).catch(() => {});
     try {
