@@ -279,6 +279,7 @@ fn uid_fetches_pipeline_and_match_out_of_order_completions() {
         items: vec![FetchItem::Uid, FetchItem::Flags],
         changed_since: None,
         vanished: false,
+        keep_raw: false,
     };
     let first = t.submit(fetch(&[1, 2]));
     let second = t.submit(fetch(&[3]));
@@ -314,6 +315,7 @@ fn select_then_unsolicited_changes_keep_the_model_true() {
         items: vec![FetchItem::Uid],
         changed_since: None,
         vanished: false,
+        keep_raw: false,
     });
     t.c("W2 SELECT INBOX");
     t.s("* FLAGS (\\Answered \\Seen)");
@@ -368,6 +370,47 @@ fn select_then_unsolicited_changes_keep_the_model_true() {
     );
     let mailbox = t.connection.selected().unwrap();
     assert_eq!(mailbox.seq(30), Some(2));
+}
+
+#[test]
+fn a_filling_fetch_keeps_its_rows_raw_and_news_of_flags_is_read_whole() {
+    let mut t = Transcript::logged_in("");
+    t.c("");
+    let select = t.submit(Command::Select {
+        mailbox: "INBOX".into(),
+        read_only: false,
+        condstore: false,
+        qresync: None,
+    });
+    t.c("W2 SELECT INBOX");
+    t.s("* 2 EXISTS");
+    t.s("* OK [UIDVALIDITY 42] UIDs valid");
+    t.s("W2 OK [READ-WRITE] Select completed");
+    t.completed(select).unwrap();
+    t.take(|_| true);
+    let fill = t.submit(Command::Fetch {
+        uid: true,
+        set: SequenceSet::from_ids(&[10]),
+        items: vec![FetchItem::Uid, FetchItem::Envelope],
+        changed_since: None,
+        vanished: false,
+        keep_raw: true,
+    });
+    t.c("W3 UID FETCH 10 (UID ENVELOPE)");
+    let row = "* 1 FETCH (UID 10 ENVELOPE (NIL \"Hi\" NIL NIL NIL NIL NIL NIL NIL NIL))";
+    t.s(row);
+    // Another client flagged message 2 meanwhile: the UI must hear it.
+    t.s("* 2 FETCH (UID 20 FLAGS (\\Flagged))");
+    t.s("W3 OK");
+    let fetches = t.completed(fill).unwrap().into_fetches();
+    assert_eq!(fetches.len(), 1);
+    assert_eq!(fetches[0].raw.as_deref(), Some(format!("{row}\r\n").as_bytes()));
+    assert!(fetches[0].envelope.is_none(), "the row is decoded when shown, not now");
+    let news = t.take(|event| matches!(event, Event::Mailbox(_)));
+    assert!(
+        matches!(&news[..], [Event::Mailbox(MailboxChange::Flags { uid: Some(20), flags, .. })] if flags == &["\\Flagged"]),
+        "{news:?}"
+    );
 }
 
 #[test]
@@ -435,6 +478,7 @@ fn a_literal_that_never_completes_is_caught_by_the_stall_timeout() {
         }],
         changed_since: None,
         vanished: false,
+        keep_raw: false,
     });
     t.c("W2 UID FETCH 2 (BODY.PEEK[2])");
     t.s_bytes(include_bytes!(

@@ -30,7 +30,7 @@ use futures_util::future::{Either, select};
 use futures_util::{FutureExt, StreamExt};
 
 pub use error::{Cause, ClientError, ErrorKind};
-pub use ops::{ProgressFn, SearchQuery, SetFlagsMode, SortOrder, SummaryOptions};
+pub use ops::{ProgressFn, SearchQuery, SetFlagsMode, SortOrder, SummaryOptions, SummaryRecord, decode_summaries};
 pub use runtime::{Connector, LocalFuture, Runtime, Transport};
 
 use crate::codec::types::Data;

@@ -32,6 +32,7 @@ pub fn summaries_from_capture(stream: &[u8], chunk: usize) -> Vec<MessageSummary
         items: summary_items(),
         changed_since: None,
         vanished: false,
+        keep_raw: false,
     });
     let mut rows = Vec::new();
     for piece in stream.chunks(chunk.max(1)) {

@@ -8,6 +8,33 @@
 use super::lexer::{Cursor, MAX_DEPTH, ParseResult, Value, flag_list};
 use super::types::{Address, BodyStructure, Disposition, Envelope, Fetch, PartFields, Section, Token, token};
 
+/// `* n FETCH (UID m ...`, read no further: the sequence number and UID of a
+/// response whose bytes are kept to be parsed when needed. `None` when the
+/// response does not start so (then it is parsed whole).
+pub(crate) fn fetch_prefix(input: &[u8]) -> Option<Fetch> {
+    let mut cursor = Cursor::new(input);
+    cursor.expect(b'*', "").ok()?;
+    cursor.skip_spaces();
+    let seq = cursor.number().ok()?;
+    cursor.skip_spaces();
+    if !cursor.eat_keyword(b"FETCH") {
+        return None;
+    }
+    cursor.skip_spaces();
+    cursor.expect(b'(', "").ok()?;
+    if !cursor.eat_keyword(b"UID") {
+        return None;
+    }
+    cursor.skip_spaces();
+    let uid = cursor.number().ok()?;
+    matches!(cursor.peek(), Some(b' ' | b')')).then(|| Fetch {
+        seq,
+        uid: Some(uid),
+        raw: Some(input.to_vec()),
+        ..Fetch::default()
+    })
+}
+
 /// `(att value att value ...)` after `n FETCH`.
 pub(crate) fn parse_fetch(cursor: &mut Cursor<'_>, seq: u32) -> ParseResult<Fetch> {
     let mut fetch = Fetch {
@@ -489,12 +516,41 @@ pub(crate) fn body(value: &Value<'_>) -> BodyStructure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::parse::parse_response;
+    use crate::codec::parse::{FetchDetail, parse_response};
     use crate::codec::types::{Data, Response};
 
     fn fetch(text: &[u8]) -> Fetch {
         match parse_response(text) {
             Ok(Response::Data(Data::Fetch(fetch))) => *fetch,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A deferred read takes the UID and keeps the bytes, which read whole give
+    /// the full response; one not starting with its UID is read whole at once.
+    #[test]
+    fn a_deferred_read_keeps_the_response_for_later() {
+        let text: &[u8] = b"* 3 FETCH (UID 42 FLAGS (\\Seen) ENVELOPE (NIL {6}\r\nA (b)) NIL NIL NIL NIL NIL NIL NIL NIL) BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1) \"mixed\") RFC822.SIZE 99)\r\n";
+        let deferred = match crate::codec::parse::parse_response_with(text, FetchDetail::Deferred) {
+            Ok(Response::Data(Data::Fetch(fetch))) => *fetch,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((deferred.seq, deferred.uid), (3, Some(42)));
+        assert!(deferred.envelope.is_none() && deferred.flags.is_none());
+        assert_eq!(deferred.raw.as_deref(), Some(text));
+        let whole = fetch(text);
+        assert_eq!(
+            whole.envelope.and_then(|envelope| envelope.subject),
+            Some(b"A (b))".to_vec())
+        );
+        assert_eq!((whole.size, whole.raw), (Some(99), None));
+
+        let flags_first: &[u8] = b"* 4 FETCH (FLAGS (\\Seen) UID 43)\r\n";
+        match crate::codec::parse::parse_response_with(flags_first, FetchDetail::Deferred) {
+            Ok(Response::Data(Data::Fetch(fetch))) => {
+                assert_eq!((fetch.uid, fetch.flags), (Some(43), Some(vec!["\\Seen".to_owned()])));
+                assert_eq!(fetch.raw.as_deref(), Some(flags_first));
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -13,4 +13,4 @@ pub mod parse;
 pub mod search;
 pub mod types;
 
-pub use parse::parse_response;
+pub use parse::{FetchDetail, parse_response, parse_response_with};

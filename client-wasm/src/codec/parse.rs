@@ -1,12 +1,37 @@
 //! Response grammar: status responses, codes and untagged data.
 
-use super::fetch::parse_fetch;
+use super::fetch::{fetch_prefix, parse_fetch};
 use super::lexer::{Cursor, MAX_DEPTH, ParseError, ParseResult, Value, flag_list};
 use super::types::{Code, Data, ESearch, ListEntry, Namespace, Response, SequenceSet, Status, StatusKind, ThreadNode};
 
+/// How much of a FETCH response the parser reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchDetail {
+    /// Every attribute, ENVELOPE and BODYSTRUCTURE built.
+    Full,
+    /// The response's bytes kept in [`super::types::Fetch::raw`], and where it
+    /// starts `* n FETCH (UID m` nothing more read: a cache filling at wire
+    /// speed decodes a row only when it is shown.
+    Deferred,
+}
+
 /// Parses one complete response (as framed by [`super::framer::Framer`]).
 pub fn parse_response(input: &[u8]) -> ParseResult<Response> {
+    parse_response_with(input, FetchDetail::Full)
+}
+
+/// [`parse_response`], reading FETCH responses to the given detail.
+pub fn parse_response_with(input: &[u8], detail: FetchDetail) -> ParseResult<Response> {
+    if detail == FetchDetail::Deferred {
+        if let Some(fetch) = fetch_prefix(input) {
+            return Ok(Response::Data(Data::Fetch(Box::new(fetch))));
+        }
+    }
     match parse_strict(input) {
+        Ok(Response::Data(Data::Fetch(mut fetch))) if detail == FetchDetail::Deferred => {
+            fetch.raw = Some(input.to_vec());
+            Ok(Response::Data(Data::Fetch(fetch)))
+        }
         Ok(response) => Ok(response),
         Err(error) => recover_bye(input).ok_or(error),
     }

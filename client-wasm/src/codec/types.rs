@@ -341,6 +341,9 @@ pub struct Fetch {
     pub binary_sizes: Vec<(String, u64)>,
     /// Attributes this client does not know, by name (their values are skipped).
     pub unknown: Vec<String>,
+    /// The whole response, when it was read with [`super::FetchDetail::Deferred`]
+    /// (ENVELOPE and BODYSTRUCTURE stepped over): parse it again to have them.
+    pub raw: Option<Vec<u8>>,
 }
 
 /// A `LIST`/`LSUB` entry.

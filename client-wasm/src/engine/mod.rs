@@ -28,8 +28,8 @@ pub use event::{CommandError, CommandId, CommandResult, ConnectionError, Event};
 
 use crate::codec::encode::{EncodeOptions, Piece};
 use crate::codec::framer::{DEFAULT_MAX_RESPONSE, Frame, Framer};
-use crate::codec::parse_response;
 use crate::codec::types::{Code, Data, Response, Status, StatusKind};
+use crate::codec::{FetchDetail, parse_response, parse_response_with};
 use crate::mailbox::SelectedMailbox;
 use compress::Deflate;
 
@@ -635,7 +635,14 @@ impl Connection {
                 ))),
                 Frame::Response(range) => {
                     let length = range.len();
-                    let parsed = parse_response(&self.framer.buffer()[range.clone()]);
+                    // While a cache fills, FETCH responses are kept whole and read lightly.
+                    let filling = self.in_flight.iter().any(|flight| flight.command.keeps_raw());
+                    let detail = if filling {
+                        FetchDetail::Deferred
+                    } else {
+                        FetchDetail::Full
+                    };
+                    let parsed = parse_response_with(&self.framer.buffer()[range.clone()], detail);
                     match parsed {
                         Ok(response) => self.handle_response(response),
                         Err(_) if self.state == SessionState::Greeting => {
@@ -859,6 +866,19 @@ impl Connection {
             .in_flight
             .iter()
             .position(|flight| flight.command.wants(&data, &flight.tag));
+        // Read lightly while a cache fills: anything but the fill's own rows
+        // (another command's, news of flags) is read whole.
+        let data = match data {
+            Data::Fetch(fetch)
+                if fetch.raw.is_some() && !owner.is_some_and(|index| self.in_flight[index].command.keeps_raw()) =>
+            {
+                match fetch.raw.as_deref().map(parse_response) {
+                    Some(Ok(Response::Data(whole @ Data::Fetch(_)))) => whole,
+                    _ => Data::Fetch(fetch),
+                }
+            }
+            other => other,
+        };
         // Flags a command fetched on purpose are its result, not news; and what a
         // SELECT reports (its EXISTS, a QRESYNC's VANISHED) is the mailbox's
         // starting state, not changes to announce.

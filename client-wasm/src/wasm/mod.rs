@@ -49,6 +49,14 @@ pub fn start() {
     mime::install_decoder(browser_decode);
 }
 
+/// The rows responses from `fetchSummaryRecords` describe, as `fetchSummaries`
+/// returns them: `responses` holds any number of them one after the other. One
+/// that is not a FETCH response with a UID gives no row.
+#[wasm_bindgen(js_name = decodeSummaries, unchecked_return_type = "MessageSummary[]")]
+pub fn decode_summaries(responses: &[u8]) -> Result<JsValue, JsValue> {
+    to_js(&crate::client::decode_summaries(responses))
+}
+
 /// Charsets through the page's `TextDecoder` (the WHATWG Encoding Standard).
 fn browser_decode(label: &str, bytes: &[u8]) -> Option<String> {
     let decoder = web_sys::TextDecoder::new_with_label(label).ok()?;
@@ -260,17 +268,16 @@ impl ImapClient {
         #[wasm_bindgen(unchecked_param_type = "number[]")] uids: JsValue,
         #[wasm_bindgen(unchecked_param_type = "FetchSummariesOptions | undefined")] options: JsValue,
     ) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
-            let uids = input::uids(uids).map_err(rejected)?;
-            let options = input::summary_options(options).map_err(rejected)?;
-            to_js(
-                &client
-                    .fetch_summaries_with(&uids, options)
-                    .await
-                    .map_err(|error| js_error(&error))?,
-            )
-        })
+        rows(self.client.clone(), uids, options, false)
+    }
+
+    /// Rows for a cache, undecoded, as the server sent them, for `decodeSummaries`
+    /// when a row is shown; reads at the speed of the wire. Resolves with the
+    /// records one after the other, each a UID and a length (4 bytes each,
+    /// little-endian) and that many bytes of its FETCH response.
+    #[wasm_bindgen(js_name = fetchSummaryRecords, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn fetch_summary_records(&self, #[wasm_bindgen(unchecked_param_type = "number[]")] uids: JsValue) -> Promise {
+        rows(self.client.clone(), uids, JsValue::UNDEFINED, true)
     }
 
     /// A message for reading: decoded headers, text, HTML (unsanitized) and attachments.
@@ -500,4 +507,34 @@ fn progress_callback(options: &JsValue) -> Option<crate::client::ProgressFn> {
             &JsValue::from_f64(total as f64),
         );
     }))
+}
+
+/// `fetchSummaries`, or with `undecoded` `fetchSummaryRecords`: one future for
+/// both, as each future costs the package its own state machine.
+fn rows(client: Client, uids: JsValue, options: JsValue, undecoded: bool) -> Promise {
+    future_to_promise(async move {
+        let uids = input::uids(uids).map_err(rejected)?;
+        if !undecoded {
+            let options = input::summary_options(options).map_err(rejected)?;
+            return to_js(
+                &client
+                    .fetch_summaries_with(&uids, options)
+                    .await
+                    .map_err(|error| js_error(&error))?,
+            );
+        }
+        let records = client
+            .fetch_summary_records(&uids)
+            .await
+            .map_err(|error| js_error(&error))?;
+        let mut packed = Vec::with_capacity(records.iter().map(|record| 8 + record.response.len()).sum());
+        for record in &records {
+            // A response is at most the engine's response limit, far below 4 GiB.
+            let length = u32::try_from(record.response.len()).unwrap_or(u32::MAX);
+            packed.extend_from_slice(&record.uid.to_le_bytes());
+            packed.extend_from_slice(&length.to_le_bytes());
+            packed.extend_from_slice(&record.response);
+        }
+        Ok(Uint8Array::from(packed.as_slice()).into())
+    })
 }

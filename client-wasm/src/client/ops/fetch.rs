@@ -4,7 +4,9 @@ use super::{uid_chunks, validate_uids};
 use crate::client::decode;
 use crate::client::types::{Message, MessageSummary};
 use crate::client::{Client, ClientError};
-use crate::codec::types::{Fetch, SequenceSet};
+use crate::codec::framer::{Frame, Framer};
+use crate::codec::parse_response;
+use crate::codec::types::{Data, Fetch, Response, SequenceSet};
 use crate::engine::{Command, FetchItem};
 use crate::mime::{self, BodyPart};
 
@@ -36,6 +38,49 @@ impl Client {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
+        let mut rows: Vec<MessageSummary> = Vec::with_capacity(uids.len());
+        for fetch in self.fetch_rows(uids, options, false).await? {
+            rows.extend(summary(fetch));
+        }
+        rows.sort_unstable_by_key(|row| row.uid);
+        rows.dedup_by_key(|row| row.uid);
+        let keys: Vec<u32> = rows.iter().map(|row| row.uid).collect();
+        let mut slots: Vec<Option<MessageSummary>> = rows.into_iter().map(Some).collect();
+        let mut ordered = Vec::with_capacity(slots.len());
+        for uid in uids {
+            if let Some(row) = keys.binary_search(uid).ok().and_then(|index| slots[index].take()) {
+                ordered.push(row);
+            }
+        }
+        Ok(ordered)
+    }
+
+    /// Rows for a cache, undecoded: each message's FETCH response as the server
+    /// sent it, in the order it sent them, for [`decode_summaries`] when the row
+    /// is shown. The same round trips as [`Client::fetch_summaries`], at the
+    /// speed of framing: only the UID is read now.
+    pub async fn fetch_summary_records(&self, uids: &[u32]) -> Result<Vec<SummaryRecord>, ClientError> {
+        validate_uids(uids)?;
+        Ok(self
+            .fetch_rows(uids, SummaryOptions::default(), true)
+            .await?
+            .into_iter()
+            .filter_map(|fetch| {
+                Some(SummaryRecord {
+                    uid: fetch.uid?,
+                    response: fetch.raw?,
+                })
+            })
+            .collect())
+    }
+
+    /// The list columns' FETCH of `uids`, one pipelined command per 2,000.
+    async fn fetch_rows(
+        &self,
+        uids: &[u32],
+        options: SummaryOptions,
+        keep_raw: bool,
+    ) -> Result<Vec<Fetch>, ClientError> {
         let mut items = summary_items();
         if options.preview && self.has_capability("PREVIEW") {
             items.push(FetchItem::Preview);
@@ -49,23 +94,14 @@ impl Client {
             items: items.clone(),
             changed_since: None,
             vanished: false,
+            keep_raw,
         });
         let results = futures_util::future::join_all(commands.map(|command| self.run(command, None))).await;
-        let mut rows: Vec<MessageSummary> = Vec::with_capacity(uids.len());
+        let mut fetches = Vec::with_capacity(uids.len());
         for result in results {
-            rows.extend(result?.into_fetches().into_iter().filter_map(summary));
+            fetches.extend(result?.into_fetches());
         }
-        rows.sort_unstable_by_key(|row| row.uid);
-        rows.dedup_by_key(|row| row.uid);
-        let keys: Vec<u32> = rows.iter().map(|row| row.uid).collect();
-        let mut slots: Vec<Option<MessageSummary>> = rows.into_iter().map(Some).collect();
-        let mut ordered = Vec::with_capacity(slots.len());
-        for uid in uids {
-            if let Some(row) = keys.binary_search(uid).ok().and_then(|index| slots[index].take()) {
-                ordered.push(row);
-            }
-        }
-        Ok(ordered)
+        Ok(fetches)
     }
 
     /// A message for reading: headers, decoded text and HTML, and its attachments.
@@ -144,6 +180,7 @@ impl Client {
             items,
             changed_since: None,
             vanished: false,
+            keep_raw: false,
         };
         self.run(command, None)
             .await?
@@ -273,6 +310,30 @@ pub(crate) fn summary_items() -> Vec<FetchItem> {
         FetchItem::Envelope,
         FetchItem::BodyStructure,
     ]
+}
+
+/// A list row kept as the server sent it ([`Client::fetch_summary_records`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRecord {
+    /// UID.
+    pub uid: u32,
+    /// The whole `* n FETCH (...)` response, CRLF included.
+    pub response: Vec<u8>,
+}
+
+/// The rows [`SummaryRecord`] responses describe, as [`Client::fetch_summaries`]
+/// would have returned them: `responses` is any number of them one after the
+/// other. A response that is not a FETCH with a UID gives no row.
+pub fn decode_summaries(responses: &[u8]) -> Vec<MessageSummary> {
+    let mut framer = Framer::new(responses.len());
+    framer.push(responses);
+    let mut rows = Vec::new();
+    while let Some(Frame::Response(range)) = framer.next_frame() {
+        if let Ok(Response::Data(Data::Fetch(fetch))) = parse_response(&framer.buffer()[range]) {
+            rows.extend(summary(*fetch));
+        }
+    }
+    rows
 }
 
 /// A message-list row from FETCH data (needs UID; ENVELOPE and BODYSTRUCTURE when fetched).

@@ -12,7 +12,7 @@ mod select;
 mod session;
 mod store;
 
-pub use fetch::{ProgressFn, SummaryOptions};
+pub use fetch::{ProgressFn, SummaryOptions, SummaryRecord, decode_summaries};
 #[cfg(feature = "bench")]
 pub(crate) use fetch::{summary, summary_items};
 pub use search::{SearchQuery, SortOrder};

@@ -162,6 +162,7 @@ impl Client {
             items: vec![FetchItem::Uid],
             changed_since: None,
             vanished: false,
+            keep_raw: false,
         };
         let fetched = self.command(command).await;
         self.remember_uids();
@@ -212,6 +213,7 @@ pub(crate) fn flags_of(uids: &[u32], changed_since: Option<u64>) -> Command {
         items: vec![FetchItem::Uid, FetchItem::Flags],
         changed_since,
         vanished: false,
+        keep_raw: false,
     }
 }
 

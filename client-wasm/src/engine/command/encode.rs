@@ -223,6 +223,7 @@ impl Command {
                 items,
                 changed_since,
                 vanished,
+                keep_raw: _,
             } => {
                 if !items.iter().all(FetchItem::is_safe_section) {
                     return Err(EncodeError::Invalid("body section name"));

@@ -287,6 +287,10 @@ pub enum Command {
         changed_since: Option<u64>,
         /// `VANISHED` (QRESYNC, UID FETCH only).
         vanished: bool,
+        /// Keep each response's bytes ([`crate::codec::types::Fetch::raw`]) and
+        /// step over its ENVELOPE and BODYSTRUCTURE, for a cache that decodes a
+        /// row only when it is shown.
+        keep_raw: bool,
     },
     /// `STORE`/`UID STORE`.
     Store {
@@ -387,6 +391,11 @@ impl Command {
             Self::Idle => facts("IDLE", Some("IDLE"), true, false),
             Self::Compress => facts("COMPRESS", Some("COMPRESS=DEFLATE"), true, false),
         }
+    }
+
+    /// Whether this is a FETCH that keeps its responses raw ([`Command::Fetch`]'s `keep_raw`).
+    pub fn keeps_raw(&self) -> bool {
+        matches!(self, Self::Fetch { keep_raw: true, .. })
     }
 
     /// The command's name on the wire (for logs and errors).
@@ -539,6 +548,7 @@ mod tests {
                 ],
                 changed_since: Some(5),
                 vanished: true,
+                keep_raw: false,
             }),
             "a1 UID FETCH 1:3,7 (UID FLAGS BODY.PEEK[1]<0.1024>) (CHANGEDSINCE 5 VANISHED)\r\n"
         );
@@ -609,6 +619,7 @@ mod tests {
             }],
             changed_since: None,
             vanished: false,
+            keep_raw: false,
         };
         assert!(section.encode("a1", EncodeOptions::default(), false).is_err());
         let flag = Command::Store {
@@ -630,6 +641,7 @@ mod tests {
             items: vec![FetchItem::Flags],
             changed_since: None,
             vanished: false,
+            keep_raw: false,
         };
         assert!(!fetch(&[1, 2]).conflicts_with(&fetch(&[3, 4])));
         assert!(fetch(&[1, 2]).conflicts_with(&fetch(&[2, 9])));
