@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark harnesses and prints their tables (for the README).
 #
-#   scripts/bench.sh [parser|bridge|ui|tls|send|resync|all]  default: all
+#   scripts/bench.sh [parser|bridge|ui|tls|send|resync|fill|all]  default: all
 #
 # Benchmarks print figures and ratios against peers measured in the same run;
 # they are never timed assertions. Environment: BENCH_MESSAGES (default 50000).
@@ -51,6 +51,13 @@ bench_resync() {
   ./target/release/bench-resync --messages "$messages" --without QRESYNC --without CONDSTORE
 }
 
+# The UI keeping a 50,000-message folder on the device, against Dovecot sending the
+# same rows to a bare socket; needs `make build`.
+bench_fill() {
+  cargo build --release -q -p webmail-bridge -p webmail-testkit
+  WEBMAIL_BIN_PROFILE=release node tests/bench/fill.mjs --messages "${BENCH_MESSAGES:-50000}"
+}
+
 case "$WHAT" in
   parser) bench_parser ;;
   bridge) scripts/bench-bridge.sh ;;
@@ -58,6 +65,7 @@ case "$WHAT" in
   tls) bench_tls ;;
   send) bench_send ;;
   resync) bench_resync ;;
+  fill) bench_fill ;;
   all)
     bench_parser
     echo
@@ -70,6 +78,8 @@ case "$WHAT" in
     bench_send
     echo
     bench_resync
+    echo
+    bench_fill
     ;;
-  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, tls, send, resync, all)" >&2; exit 2 ;;
+  *) echo "bench: unknown benchmark '$WHAT' (parser, bridge, ui, tls, send, resync, fill, all)" >&2; exit 2 ;;
 esac

@@ -6,7 +6,7 @@
 // up in the SELECT. Unticked, nothing of the mail is written to storage.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withWebmail, waitForRows, openMessage, openFolder, eventually, row, grid } from "./ui.mjs";
+import { withWebmail, waitForRows, openMessage, openFolder, eventually, row, grid, loadedRows } from "./ui.mjs";
 import { startBridge, upstreamFor } from "./bridge.mjs";
 import { addServerFlags, expungeOnServer, serverFlags, serverSearch, serverUids } from "./doveadm.mjs";
 
@@ -263,6 +263,28 @@ test("with the bridge gone, the kept mail stays readable and searchable, and Try
     } finally {
       await again.stop();
     }
+  });
+});
+
+test("a folder taller than the screen is kept whole in the background, and rows never shown read back offline", async () => {
+  await withWebmail({ messages: 600, inboxOnly: true, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.getByLabel("Remember me on this device").check();
+    await signIn(page, user, true);
+    const account = `${user.username}\nlocal`;
+    const inbox = server.manifest.filter((message) => message.folder === "INBOX").sort((a, b) => a.uid - b.uid);
+    await page.waitForFunction(() => performance.getEntriesByName("webmail:fill-done").length > 0, undefined, { timeout: 20_000 });
+    assert.equal((await kept(page, account)).rows, inbox.length, "every row of INBOX is on the device");
+    assert.ok((await loadedRows(page).count()) < 100, "the screen showed only the newest rows");
+
+    // The oldest message was never on screen: offline, searching finds it, decoded from what the fill kept.
+    const oldest = inbox.find((message) => message.subject && message.fromName && !inbox.some((other) => other !== message && other.subject === message.subject));
+    await signInOffline(page, user, bridge);
+    await page.getByRole("searchbox", { name: "Search" }).fill(oldest.subject);
+    await page.getByRole("searchbox", { name: "Search" }).press("Enter");
+    await row(page, oldest.subject).first().waitFor();
+    assert.equal(await grid(page).getByRole("row").count(), 1);
+    assert.ok((await row(page, oldest.subject).first().textContent()).includes(oldest.fromName), "the row shows its sender");
   });
 });
 

@@ -7,10 +7,18 @@
 // UIDVALIDITY changed is dropped with one key-range delete, so no UID of the
 // old numbering is ever shown for a message of the new one.
 //
+// A folder's rows are filled in the background as records: the FETCH response
+// as the server sent it ({uid, response, flags?}), decoded by the wasm client
+// only when a row is read, so a 100,000-message folder costs the page's memory
+// nothing until it scrolls (and the fill runs at the speed of the wire).
+// Rows the list fetched to show are kept decoded; readers get rows either way.
+//
 // Storage errors never reach the session. A full disk first costs the kept
 // messages of other folders, then the rows of the folder opened longest ago;
 // a write that still fails (or any other storage error) stops caching, reported
 // once through `onFailure`. Drafts live elsewhere (compose) and are never evicted here.
+
+import { decodeSummaries } from "../../pkg/client_wasm.js";
 
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
 const SCHEMA = 3;
@@ -21,6 +29,8 @@ const PREFIX = "webmail-mail:";
  * visit, it paints before even IndexedDB has opened.
  */
 const KEPT_KEY = "webmail.kept-mail";
+/** Records stored per transaction while a folder fills. */
+const RECORDS_PER_WRITE = 250;
 /** Rows in the first-screen snapshot: a tall window's worth. */
 export const FIRST_SCREEN_ROWS = 40;
 
@@ -86,6 +96,8 @@ export function rememberFirstScreen(account, path, rows) {
 
 /**
  * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
+ * @typedef {{uid: number, response: Uint8Array, flags?: string[]}} RowRecord a row as the server sent it; `flags` once they changed
+ * @typedef {MessageSummary | RowRecord} KeptRow
  * @typedef {import("../../pkg/client_wasm.js").Message} Message
  * @typedef {{path: string, uidValidity: number, uidNext: number | null, highestModseq: number | null,
  *   exists: number, openedAt: number}} FolderState what the cache knows of a folder, from its last SELECT
@@ -137,6 +149,51 @@ function committed(transaction) {
 /** Every key of one folder under one UIDVALIDITY. @param {string} path @param {number} uidValidity */
 function folderRange(path, uidValidity) {
   return IDBKeyRange.bound([path, uidValidity, 0], [path, uidValidity, Infinity]);
+}
+
+/**
+ * Rows as the list shows them, from rows as kept: records are decoded by the
+ * wasm client (loaded by then), with the flags they had since. A record that
+ * does not decode is left out, and the list fetches that row from the server.
+ * @param {KeptRow[]} kept
+ * @returns {MessageSummary[]}
+ */
+export function decodeRows(kept) {
+  const records = /** @type {RowRecord[]} */ (kept.filter((row) => "response" in row));
+  if (!records.length) return /** @type {MessageSummary[]} */ (kept);
+  const joined = new Uint8Array(records.reduce((total, record) => total + record.response.length, 0));
+  let at = 0;
+  for (const record of records) {
+    joined.set(record.response, at);
+    at += record.response.length;
+  }
+  const decoded = new Map(decodeSummaries(joined).map((row) => [row.uid, row]));
+  return kept.flatMap((row) => {
+    if (!("response" in row)) return [row];
+    const summary = decoded.get(row.uid);
+    if (!summary) return [];
+    if (row.flags) summary.flags = row.flags;
+    return [summary];
+  });
+}
+
+/**
+ * The records `fetchSummaryRecords` resolved with, one by one: each a UID and a
+ * length (4 bytes little-endian each), then that many bytes of response.
+ * @param {Uint8Array} packed
+ * @returns {RowRecord[]}
+ */
+export function unpackRecords(packed) {
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  const records = [];
+  for (let at = 0; at + 8 <= packed.length; ) {
+    const uid = view.getUint32(at, true);
+    const length = view.getUint32(at + 4, true);
+    // A copy, not a view: a view would store the whole buffer with each row.
+    records.push({ uid, response: packed.slice(at + 8, at + 8 + length) });
+    at += 8 + length;
+  }
+  return records;
 }
 
 /** Every key of one folder, whatever its UIDVALIDITY. @param {string} path */
@@ -272,6 +329,44 @@ export class MailCache {
   }
 
   /**
+   * Keeps rows as the server sent them (`fetchSummaryRecords`), decoded when read.
+   * @param {string} path @param {number} uidValidity @param {Uint8Array} packed
+   */
+  async saveRecords(path, uidValidity, packed) {
+    const records = unpackRecords(packed);
+    // A transaction's puts run in one task: a few hundred at a time leave frames between them.
+    for (let at = 0; at < records.length; at += RECORDS_PER_WRITE) {
+      await this.write(["rows"], (transaction) => {
+        const store = transaction.objectStore("rows");
+        for (const record of records.slice(at, at + RECORDS_PER_WRITE)) store.put(record, [path, uidValidity, record.uid]);
+      });
+    }
+  }
+
+  /**
+   * The UIDs of a folder's kept rows, in UID order, without reading the rows.
+   * @param {string} path @param {number} uidValidity
+   * @returns {Promise<number[]>}
+   */
+  async keptUids(path, uidValidity) {
+    if (this.failed) return [];
+    const keys = await settled(this.database.transaction("rows").objectStore("rows").getAllKeys(folderRange(path, uidValidity)));
+    return keys.map((key) => /** @type {number[]} */ (key)[2]);
+  }
+
+  /**
+   * Kept rows of these UIDs (those kept; in the order given).
+   * @param {string} path @param {number} uidValidity @param {number[]} uids
+   * @returns {Promise<MessageSummary[]>}
+   */
+  async rowsOf(path, uidValidity, uids) {
+    if (this.failed || !uids.length) return [];
+    const store = this.database.transaction("rows").objectStore("rows");
+    const kept = await Promise.all(uids.map((uid) => settled(store.get([path, uidValidity, uid]))));
+    return decodeRows(kept.filter(Boolean));
+  }
+
+  /**
    * Updates the flags of cached rows (and messages) after a change here or on the server.
    * @param {string} path @param {number} uidValidity @param {Map<number, string[]>} flags by UID
    */
@@ -310,7 +405,7 @@ export class MailCache {
    */
   async rows(path, uidValidity) {
     if (this.failed) return [];
-    return settled(this.database.transaction("rows").objectStore("rows").getAll(folderRange(path, uidValidity)));
+    return decodeRows(await settled(this.database.transaction("rows").objectStore("rows").getAll(folderRange(path, uidValidity))));
   }
 
   /**
@@ -379,7 +474,7 @@ export class MailCache {
       };
       cursor.onerror = () => reject(cursor.error);
     });
-    return { state, rows };
+    return { state, rows: decodeRows(rows) };
   }
 
   /**
@@ -408,6 +503,8 @@ export class MailCache {
   folderStore(path, uidValidity) {
     return {
       saveRows: (rows) => this.saveRows(path, uidValidity, rows),
+      saveRecords: (packed) => this.saveRecords(path, uidValidity, packed),
+      rows: (uids) => this.rowsOf(path, uidValidity, uids),
       saveFlags: (flags) => this.saveFlags(path, uidValidity, flags),
       forget: (uids) => this.forget(path, uidValidity, uids),
       saveMessage: (message) => this.saveMessage(path, uidValidity, message),
@@ -421,7 +518,8 @@ export class MailCache {
 }
 
 /**
- * @typedef {{saveRows: (rows: MessageSummary[]) => Promise<void>, saveFlags: (flags: Map<number, string[]>) => Promise<void>,
+ * @typedef {{saveRows: (rows: MessageSummary[]) => Promise<void>, saveRecords: (packed: Uint8Array) => Promise<void>,
+ *   rows: (uids: number[]) => Promise<MessageSummary[]>, saveFlags: (flags: Map<number, string[]>) => Promise<void>,
  *   forget: (uids: number[]) => Promise<void>, saveMessage: (message: Message) => Promise<void>,
  *   message: (uid: number) => Promise<Message | undefined>}} FolderStore one folder's rows and messages on the device
  */

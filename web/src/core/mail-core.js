@@ -4,7 +4,7 @@
 
 import { buildTree, findRole, flatten, childPath } from "./folders.js";
 import { MessageList } from "./message-list.js";
-import { rememberFolder } from "./mail-cache.js";
+import { FIRST_SCREEN_ROWS, rememberFolder } from "./mail-cache.js";
 import { Selection } from "./selection.js";
 import { addressName } from "./format.js";
 
@@ -12,6 +12,13 @@ import { addressName } from "./format.js";
 const COUNTS_INTERVAL_MS = 30_000;
 /** Live changes are batched this long before the list and counts are refreshed. */
 const SETTLE_MS = 150;
+/**
+ * Rows per command while a folder fills the device, and commands in flight:
+ * the server streams without a pause, and a row the user scrolls to waits
+ * behind at most two of them.
+ */
+const FILL_CHUNK = 2_000;
+const FILL_IN_FLIGHT = 2;
 
 /**
  * @typedef {import("../../pkg/client_wasm.js").ImapClient} ImapClient
@@ -133,11 +140,13 @@ export class MailCore extends EventTarget {
   async openFolder(path) {
     this.selection.clear();
     this.info = null;
-    // Kept on this device: its rows show now, the server's answer replaces them.
-    const known = await this.cache?.folder(path).catch(() => undefined);
-    const rows = known ? ((await this.cache?.rows(path, known.uidValidity).catch(() => [])) ?? []) : [];
-    if (known && rows.length) {
-      this.list.showCached(path, rows);
+    // Kept on this device: its first rows show now, the rest as they scroll
+    // into view; the server's answer replaces them.
+    const known = this.cache ? await this.cache.folder(path).catch(() => undefined) : undefined;
+    const kept = known && this.cache ? await this.cache.keptUids(path, known.uidValidity).catch(() => []) : [];
+    if (known && this.cache && kept.length) {
+      const first = await this.cache.newestRows(path, FIRST_SCREEN_ROWS).catch(() => null);
+      this.list.showCached(path, first?.rows ?? [], { uids: kept, store: this.cache.folderStore(path, known.uidValidity) });
       performance.mark("webmail:cached-rows", { detail: path });
     } else {
       this.list.clear();
@@ -146,7 +155,7 @@ export class MailCore extends EventTarget {
     this.list.setLoading(true);
     try {
       // A kept folder is caught up in the SELECT's round trip where the server has QRESYNC.
-      const since = known && rows.length ? { uidValidity: known.uidValidity, highestModseq: known.highestModseq, uids: rows.map((row) => row.uid) } : null;
+      const since = known && kept.length ? { uidValidity: known.uidValidity, highestModseq: known.highestModseq, uids: kept } : null;
       const selected = since ? await this.client.selectSince(path, since) : { info: await this.client.select(path), changes: null };
       this.info = selected.info;
       const { info, changes } = selected;
@@ -157,6 +166,7 @@ export class MailCore extends EventTarget {
       let keep = false;
       /** @type {Set<number>} */
       let stale = new Set();
+      let keptNow = new Set(kept);
       if (this.cache) {
         const { uidValidity, uidNext, highestModseq, exists } = info;
         await this.cache.saveFolder({ path, uidValidity, uidNext, highestModseq, exists, openedAt: Date.now() }, known?.uidValidity);
@@ -169,15 +179,53 @@ export class MailCore extends EventTarget {
           if (changes.vanished.length) store.forget(changes.vanished);
           const updated = new Set(changes.flags.map((change) => change.uid));
           if (highestModseq === null) stale = new Set(since?.uids.filter((uid) => !updated.has(uid)));
+        } else {
+          // A new UIDVALIDITY (or nothing kept): the device starts over.
+          keptNow = new Set();
         }
       }
       this.list.store = store;
       if (changes && !changes.reset) this.list.applyFlags(changes.flags);
       await this.list.open(path, { store, keep, stale });
+      if (store) this.fill(store, keptNow);
     } finally {
       this.list.setLoading(false);
     }
     this.emit("folder");
+  }
+
+  /**
+   * Keeps the rest of the open folder on the device, newest first, in the
+   * background: rows as the server sent them, decoded only when shown, so the
+   * fill runs at the speed of the wire and holds nothing in memory. It stops
+   * when the folder closes or storage fails; rows it did not reach are fetched
+   * as they show, as without it.
+   * @param {import("./mail-cache.js").FolderStore} store
+   * @param {Set<number>} kept the UIDs the device has
+   */
+  async fill(store, kept) {
+    const list = this.list;
+    const epoch = list.epoch;
+    const missing = list.uids.filter((uid) => !kept.has(uid) && !list.summaries.has(uid)).sort((a, b) => b - a);
+    if (!missing.length) return;
+    const detail = { path: list.path, rows: missing.length };
+    performance.mark("webmail:fill-start", { detail });
+    const filling = () => list.epoch === epoch && this.cache !== null && !this.cache.failed;
+    /** @type {Promise<void>[]} */
+    const writes = [];
+    const worker = async () => {
+      while (missing.length && filling()) {
+        const packed = await this.client.fetchSummaryRecords(missing.splice(0, FILL_CHUNK));
+        writes.push(store.saveRecords(packed));
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: FILL_IN_FLIGHT }, worker));
+      await Promise.all(writes);
+      if (filling()) performance.mark("webmail:fill-done", { detail });
+    } catch {
+      // The connection went or the folder changed: what is kept stays, the rest comes as it shows.
+    }
   }
 
   /** Selects the open folder again after another folder was selected for a moment. */

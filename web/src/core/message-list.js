@@ -73,6 +73,8 @@ export class MessageList extends EventTarget {
     this.stale = new Set();
     /** Where this folder's rows are kept on the device, when the user keeps mail there. @type {import("./mail-cache.js").FolderStore | null} */
     this.store = null;
+    /** Painted from the device before the folder is selected: rows come from `store` only. */
+    this.deviceOnly = false;
   }
 
   /** Number of rows shown. */
@@ -102,6 +104,7 @@ export class MessageList extends EventTarget {
     const keep = keepPainted && this.path === path;
     this.path = path;
     this.store = store;
+    this.deviceOnly = false;
     this.query = null;
     if (!keep) {
       this.epoch += 1;
@@ -114,19 +117,23 @@ export class MessageList extends EventTarget {
 
   /**
    * Paints a folder from the rows kept on this device, before the server is
-   * asked: in UID order, newest first (the server's order replaces it).
+   * asked: in UID order, newest first (the server's order replaces it). Rows
+   * not given are read from `store` as they show; none from the server until
+   * `open` (another folder may still be selected there).
    * @param {string} path
-   * @param {MessageSummary[]} rows
+   * @param {MessageSummary[]} rows the first screen
+   * @param {{uids?: number[], store?: import("./mail-cache.js").FolderStore | null}} [kept] every kept UID, and where the rows are
    */
-  showCached(path, rows) {
+  showCached(path, rows, { uids = rows.map((row) => row.uid), store = null } = {}) {
     this.generation += 1;
     this.epoch += 1;
     this.path = path;
-    this.store = null;
+    this.store = store;
+    this.deviceOnly = true;
     this.query = null;
     this.pending = new Set();
     this.summaries = new Map(rows.map((row) => [row.uid, row]));
-    this.uids = rows.map((row) => row.uid).sort((a, b) => b - a);
+    this.uids = [...uids].sort((a, b) => b - a);
     this.depths = null;
     this.positions = new Map(this.uids.map((uid, index) => [uid, index]));
     this.dispatchEvent(new Event("change"));
@@ -202,8 +209,16 @@ export class MessageList extends EventTarget {
     if (wanted.length === 0) return;
     for (const uid of wanted) pending.add(uid);
     try {
+      // Kept on the device (and current): read there, the rest from the server.
+      const store = this.store;
+      const kept = store ? await store.rows(wanted.filter((uid) => !this.stale.has(uid))).catch(() => []) : [];
+      if (epoch !== this.epoch) return;
+      for (const row of kept) this.summaries.set(row.uid, row);
+      if (kept.length) this.dispatchEvent(new CustomEvent("rows", { detail: kept }));
+      const onDevice = new Set(kept.map((row) => row.uid));
+      const missing = this.deviceOnly ? [] : wanted.filter((uid) => !onDevice.has(uid));
       const blocks = [];
-      for (let at = 0; at < wanted.length; at += FETCH_BLOCK) blocks.push(wanted.slice(at, at + FETCH_BLOCK));
+      for (let at = 0; at < missing.length; at += FETCH_BLOCK) blocks.push(missing.slice(at, at + FETCH_BLOCK));
       await Promise.all(
         blocks.map(async (block) => {
           const rows = await this.client.fetchSummaries(block, undefined);
@@ -277,6 +292,7 @@ export class MessageList extends EventTarget {
     this.epoch += 1;
     this.path = null;
     this.store = null;
+    this.deviceOnly = false;
     this.uids = [];
     this.depths = null;
     this.positions = new Map();

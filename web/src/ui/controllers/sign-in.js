@@ -6,7 +6,7 @@ import { FIRST_SCREEN_ROWS, MailCache, keptAccounts, rememberFirstScreen, setKep
 import { MessageList } from "../../core/message-list.js";
 import { OfflineClient, replayChanges } from "../../core/offline-client.js";
 import { Selection } from "../../core/selection.js";
-import { fetchUpstreams, signIn } from "../../core/session.js";
+import { fetchUpstreams, loadClient, signIn } from "../../core/session.js";
 import { actionMessage, signInMessage } from "../../core/errors.js";
 import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
 
@@ -131,6 +131,7 @@ export class SignInController {
    * @param {{username: string, password: string, remember: boolean, keepMail?: boolean, upstream?: string, host?: string, port?: number}} details
    */
   async startOffline(account, details) {
+    await loadClient(this.app.wasmUrl);
     const cache = await MailCache.open(account);
     const offlineClient = new OfflineClient(cache);
     const core = new MailCore(/** @type {any} */ (offlineClient));
@@ -292,6 +293,8 @@ export class SignInController {
   async paintKept(account) {
     const path = keptAccounts()[account]?.folder;
     if (!path) return;
+    // Rows the background fill kept are decoded by the wasm client.
+    await loadClient(this.app.wasmUrl);
     const cache = await MailCache.open(account);
     try {
       const kept = await cache.newestRows(path, FIRST_SCREEN_ROWS);
