@@ -18,7 +18,7 @@ function storage(page) {
   }));
 }
 
-/** What the device keeps for `account`: folders, rows and messages. */
+/** What the device keeps for `account`: folders, rows (decoded or packed by the fill) and messages. */
 function kept(page, account) {
   return page.evaluate(
     (name) =>
@@ -27,19 +27,25 @@ function kept(page, account) {
         request.onerror = () => reject(request.error);
         request.onsuccess = () => {
           const database = request.result;
-          const transaction = database.transaction(["folders", "rows", "messages"]);
-          const counts = {};
-          let pending = 3;
-          for (const store of ["folders", "rows", "messages"]) {
-            const all = transaction.objectStore(store).getAll();
-            all.onsuccess = () => {
-              counts[store] = store === "folders" ? all.result.map((folder) => folder.path) : all.result.length;
-              if (--pending === 0) {
-                database.close();
-                resolve(counts);
-              }
-            };
-          }
+          const stores = ["folders", "rows", "packIndex", "messages"];
+          const transaction = database.transaction(stores);
+          const found = {};
+          transaction.oncomplete = () => {
+            database.close();
+            const rows = new Set([...found.rows.map((key) => key.join("\n")), ...found.packIndex.flatMap((entry) => [...entry.value].map((uid) => [...entry.key.slice(0, 2), uid].join("\n")))]);
+            resolve({ folders: found.folders.map((folder) => folder.path), rows: rows.size, messages: found.messages.length });
+          };
+          const store = (name) => transaction.objectStore(name);
+          store("folders").getAll().onsuccess = (event) => (found.folders = event.target.result);
+          store("rows").getAllKeys().onsuccess = (event) => (found.rows = event.target.result);
+          store("messages").getAllKeys().onsuccess = (event) => (found.messages = event.target.result);
+          const index = store("packIndex").openCursor();
+          found.packIndex = [];
+          index.onsuccess = () => {
+            if (!index.result) return;
+            found.packIndex.push({ key: index.result.key, value: index.result.value });
+            index.result.continue();
+          };
         };
       }),
     `webmail-mail:${account}`,

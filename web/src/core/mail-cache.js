@@ -7,11 +7,13 @@
 // UIDVALIDITY changed is dropped with one key-range delete, so no UID of the
 // old numbering is ever shown for a message of the new one.
 //
-// A folder's rows are filled in the background as records: the FETCH response
-// as the server sent it ({uid, response, flags?}), decoded by the wasm client
-// only when a row is read, so a 100,000-message folder costs the page's memory
-// nothing until it scrolls (and the fill runs at the speed of the wire).
-// Rows the list fetched to show are kept decoded; readers get rows either way.
+// A folder's rows are filled in the background as packs: the FETCH responses of
+// one command as the server sent them (`packs`, with the UIDs each holds in
+// `packIndex`, same key [path, uidValidity, highest UID]), decoded by the wasm
+// client only when a row is read. One write per 2,000 rows keeps the fill at the
+// speed of the wire, and the page's memory holds none of it until it scrolls.
+// Rows the list fetched to show are kept decoded in `rows`; a packed row whose
+// flags changed has them there too ({uid, flags}). Readers get rows either way.
 //
 // Storage errors never reach the session. A full disk first costs the kept
 // messages of other folders, then the rows of the folder opened longest ago;
@@ -21,7 +23,7 @@
 import { decodeSummaries } from "../../pkg/client_wasm.js";
 
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
-const SCHEMA = 3;
+const SCHEMA = 4;
 const PREFIX = "webmail-mail:";
 /**
  * The accounts ("user\nserver") whose mail this device keeps, each with the
@@ -29,8 +31,8 @@ const PREFIX = "webmail-mail:";
  * visit, it paints before even IndexedDB has opened.
  */
 const KEPT_KEY = "webmail.kept-mail";
-/** Records stored per transaction while a folder fills. */
-const RECORDS_PER_WRITE = 250;
+/** Where a folder's rows are: decoded, and packed as the server sent them. */
+const ROW_STORES = ["rows", "packs", "packIndex"];
 /** Rows in the first-screen snapshot: a tall window's worth. */
 export const FIRST_SCREEN_ROWS = 40;
 
@@ -96,8 +98,8 @@ export function rememberFirstScreen(account, path, rows) {
 
 /**
  * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
- * @typedef {{uid: number, response: Uint8Array, flags?: string[]}} RowRecord a row as the server sent it; `flags` once they changed
- * @typedef {MessageSummary | RowRecord} KeptRow
+ * @typedef {{uid: number, response: Uint8Array, flags?: string[]}} RowRecord a packed row, read out; `flags` once they changed
+ * @typedef {{uid: number, flags: string[]}} FlagsOverride the flags of a packed row that changed since it was packed
  * @typedef {import("../../pkg/client_wasm.js").Message} Message
  * @typedef {{path: string, uidValidity: number, uidNext: number | null, highestModseq: number | null,
  *   exists: number, openedAt: number}} FolderState what the cache knows of a folder, from its last SELECT
@@ -127,6 +129,11 @@ function upgrade(database, from) {
   if (from < 2) database.createObjectStore("meta");
   // 3: changes made offline, in order, until the server has them.
   if (from < 3) database.createObjectStore("changes", { autoIncrement: true });
+  // 4: rows filled in the background, a pack per command, and the UIDs of each.
+  if (from < 4) {
+    database.createObjectStore("packs");
+    database.createObjectStore("packIndex");
+  }
 }
 
 /** @template T @param {IDBRequest<T>} request @returns {Promise<T>} */
@@ -152,48 +159,51 @@ function folderRange(path, uidValidity) {
 }
 
 /**
- * Rows as the list shows them, from rows as kept: records are decoded by the
- * wasm client (loaded by then), with the flags they had since. A record that
- * does not decode is left out, and the list fetches that row from the server.
- * @param {KeptRow[]} kept
+ * Rows from records: decoded by the wasm client (loaded by then), with the flags
+ * they had since. A record that does not decode is left out, and the list
+ * fetches that row from the server.
+ * @param {RowRecord[]} records
  * @returns {MessageSummary[]}
  */
-export function decodeRows(kept) {
-  const records = /** @type {RowRecord[]} */ (kept.filter((row) => "response" in row));
-  if (!records.length) return /** @type {MessageSummary[]} */ (kept);
+export function decodeRecords(records) {
+  if (!records.length) return [];
   const joined = new Uint8Array(records.reduce((total, record) => total + record.response.length, 0));
   let at = 0;
   for (const record of records) {
     joined.set(record.response, at);
     at += record.response.length;
   }
-  const decoded = new Map(decodeSummaries(joined).map((row) => [row.uid, row]));
-  return kept.flatMap((row) => {
-    if (!("response" in row)) return [row];
-    const summary = decoded.get(row.uid);
-    if (!summary) return [];
-    if (row.flags) summary.flags = row.flags;
-    return [summary];
+  const flags = new Map(records.map((record) => [record.uid, record.flags]));
+  return decodeSummaries(joined).map((row) => {
+    const changed = flags.get(row.uid);
+    if (changed) row.flags = changed;
+    return row;
   });
 }
 
 /**
- * The records `fetchSummaryRecords` resolved with, one by one: each a UID and a
- * length (4 bytes little-endian each), then that many bytes of response.
+ * The records of a pack (as `fetchSummaryRecords` resolved: each a UID and a
+ * length, 4 bytes little-endian each, then that many bytes of response) whose
+ * UIDs are wanted (all, without `wanted`).
  * @param {Uint8Array} packed
+ * @param {Set<number>} [wanted]
  * @returns {RowRecord[]}
  */
-export function unpackRecords(packed) {
+export function unpackRecords(packed, wanted) {
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   const records = [];
   for (let at = 0; at + 8 <= packed.length; ) {
     const uid = view.getUint32(at, true);
     const length = view.getUint32(at + 4, true);
-    // A copy, not a view: a view would store the whole buffer with each row.
-    records.push({ uid, response: packed.slice(at + 8, at + 8 + length) });
+    if (!wanted || wanted.has(uid)) records.push({ uid, response: packed.subarray(at + 8, at + 8 + length) });
     at += 8 + length;
   }
   return records;
+}
+
+/** Whether a value of `rows` is only the changed flags of a packed row. @param {MessageSummary | FlagsOverride} value */
+function isOverride(value) {
+  return !("envelope" in value);
 }
 
 /** Every key of one folder, whatever its UIDVALIDITY. @param {string} path */
@@ -277,14 +287,14 @@ export class MailCache {
     const folders = await settled(this.database.transaction("folders").objectStore("folders").getAll());
     folders.sort((a, b) => a.openedAt - b.openedAt);
     const others = folders.slice(0, -1);
-    const transaction = this.database.transaction(["messages", "rows", "folders"], "readwrite");
+    const transaction = this.database.transaction(["messages", ...ROW_STORES, "folders"], "readwrite");
     const messages = transaction.objectStore("messages");
     let bodies = 0;
     for (const folder of others) bodies += await settled(messages.count(anyValidity(folder.path)));
     if (bodies > 0) {
       for (const folder of others) messages.delete(anyValidity(folder.path));
     } else if (others.length) {
-      transaction.objectStore("rows").delete(anyValidity(others[0].path));
+      for (const name of ROW_STORES) transaction.objectStore(name).delete(anyValidity(others[0].path));
       transaction.objectStore("folders").delete(others[0].path);
     }
     await committed(transaction);
@@ -308,10 +318,9 @@ export class MailCache {
    * @param {number | undefined} previousValidity what the cache held before, if anything
    */
   saveFolder(state, previousValidity) {
-    return this.write(["folders", "rows", "messages"], (transaction) => {
+    return this.write(["folders", ...ROW_STORES, "messages"], (transaction) => {
       if (previousValidity !== undefined && previousValidity !== state.uidValidity) {
-        transaction.objectStore("rows").delete(anyValidity(state.path));
-        transaction.objectStore("messages").delete(anyValidity(state.path));
+        for (const name of [...ROW_STORES, "messages"]) transaction.objectStore(name).delete(anyValidity(state.path));
       }
       transaction.objectStore("folders").put(state);
     });
@@ -329,18 +338,18 @@ export class MailCache {
   }
 
   /**
-   * Keeps rows as the server sent them (`fetchSummaryRecords`), decoded when read.
+   * Keeps rows as the server sent them (`fetchSummaryRecords`), decoded when read:
+   * one write, however many rows.
    * @param {string} path @param {number} uidValidity @param {Uint8Array} packed
    */
-  async saveRecords(path, uidValidity, packed) {
-    const records = unpackRecords(packed);
-    // A transaction's puts run in one task: a few hundred at a time leave frames between them.
-    for (let at = 0; at < records.length; at += RECORDS_PER_WRITE) {
-      await this.write(["rows"], (transaction) => {
-        const store = transaction.objectStore("rows");
-        for (const record of records.slice(at, at + RECORDS_PER_WRITE)) store.put(record, [path, uidValidity, record.uid]);
-      });
-    }
+  saveRecords(path, uidValidity, packed) {
+    const uids = Uint32Array.from(unpackRecords(packed), (record) => record.uid);
+    if (!uids.length) return Promise.resolve();
+    const key = [path, uidValidity, Math.max(...uids)];
+    return this.write(["packs", "packIndex"], (transaction) => {
+      transaction.objectStore("packs").put(packed, key);
+      transaction.objectStore("packIndex").put(uids, key);
+    });
   }
 
   /**
@@ -350,51 +359,102 @@ export class MailCache {
    */
   async keptUids(path, uidValidity) {
     if (this.failed) return [];
-    const keys = await settled(this.database.transaction("rows").objectStore("rows").getAllKeys(folderRange(path, uidValidity)));
-    return keys.map((key) => /** @type {number[]} */ (key)[2]);
+    const transaction = this.database.transaction(["rows", "packIndex"]);
+    const range = folderRange(path, uidValidity);
+    const [keys, packed] = await Promise.all([settled(transaction.objectStore("rows").getAllKeys(range)), settled(transaction.objectStore("packIndex").getAll(range))]);
+    const uids = new Set(keys.map((key) => /** @type {number[]} */ (key)[2]));
+    for (const list of packed) for (const uid of list) uids.add(uid);
+    return [...uids].sort((a, b) => a - b);
   }
 
   /**
-   * Kept rows of these UIDs (those kept; in the order given).
-   * @param {string} path @param {number} uidValidity @param {number[]} uids
+   * Kept rows of these UIDs (those kept, in the order given; every kept row without `uids`).
+   * @param {string} path @param {number} uidValidity @param {number[]} [uids]
    * @returns {Promise<MessageSummary[]>}
    */
   async rowsOf(path, uidValidity, uids) {
-    if (this.failed || !uids.length) return [];
-    const store = this.database.transaction("rows").objectStore("rows");
-    const kept = await Promise.all(uids.map((uid) => settled(store.get([path, uidValidity, uid]))));
-    return decodeRows(kept.filter(Boolean));
+    if (this.failed || uids?.length === 0) return [];
+    const transaction = this.database.transaction(ROW_STORES);
+    const range = folderRange(path, uidValidity);
+    const rows = transaction.objectStore("rows");
+    /** @type {(MessageSummary | FlagsOverride)[]} */
+    const values = uids ? (await Promise.all(uids.map((uid) => settled(rows.get([path, uidValidity, uid]))))).filter(Boolean) : await settled(rows.getAll(range));
+    /** @type {Map<number, MessageSummary>} */
+    const found = new Map();
+    const overrides = new Map();
+    for (const value of values) {
+      if (isOverride(value)) overrides.set(value.uid, value.flags);
+      else found.set(value.uid, /** @type {MessageSummary} */ (value));
+    }
+    const wanted = uids ? new Set(uids.filter((uid) => !found.has(uid))) : null;
+    if (!wanted || wanted.size) {
+      const index = transaction.objectStore("packIndex");
+      const [keys, lists] = await Promise.all([settled(index.getAllKeys(range)), settled(index.getAll(range))]);
+      /** @type {RowRecord[]} */
+      const records = [];
+      for (const [at, list] of lists.entries()) {
+        const live = new Set(/** @type {Uint32Array} */ (list));
+        const here = wanted ? [...wanted].filter((uid) => live.has(uid)) : [...live];
+        if (!here.length) continue;
+        const packed = await settled(transaction.objectStore("packs").get(keys[at]));
+        for (const record of unpackRecords(packed, new Set(here))) records.push({ ...record, flags: overrides.get(record.uid) });
+      }
+      for (const row of decodeRecords(records)) found.set(row.uid, row);
+    }
+    const order = uids ?? [...found.keys()].sort((a, b) => a - b);
+    return order.flatMap((uid) => found.get(uid) ?? []);
   }
 
   /**
-   * Updates the flags of cached rows (and messages) after a change here or on the server.
+   * Updates the flags of cached rows (and messages) after a change here or on the
+   * server; a packed row keeps its new flags beside the pack.
    * @param {string} path @param {number} uidValidity @param {Map<number, string[]>} flags by UID
    */
   saveFlags(path, uidValidity, flags) {
-    return this.write(["rows", "messages"], (transaction) => {
-      for (const name of ["rows", "messages"]) {
-        const store = transaction.objectStore(name);
+    return this.write(["rows", "messages", "packIndex"], (transaction) => {
+      const rows = transaction.objectStore("rows");
+      transaction.objectStore("packIndex").getAll(folderRange(path, uidValidity)).onsuccess = (event) => {
+        const packed = new Set(/** @type {Uint32Array[]} */ (/** @type {IDBRequest} */ (event.target).result).flatMap((list) => [...list]));
         for (const [uid, list] of flags) {
           const key = [path, uidValidity, uid];
-          store.get(key).onsuccess = (event) => {
-            const value = /** @type {IDBRequest} */ (event.target).result;
-            if (value) store.put({ ...value, flags: list }, key);
+          rows.get(key).onsuccess = (found) => {
+            const value = /** @type {IDBRequest} */ (found.target).result;
+            if (value) rows.put({ ...value, flags: list }, key);
+            else if (packed.has(uid)) rows.put({ uid, flags: list }, key);
           };
         }
+      };
+      const messages = transaction.objectStore("messages");
+      for (const [uid, list] of flags) {
+        const key = [path, uidValidity, uid];
+        messages.get(key).onsuccess = (event) => {
+          const value = /** @type {IDBRequest} */ (event.target).result;
+          if (value) messages.put({ ...value, flags: list }, key);
+        };
       }
     });
   }
 
   /**
-   * Forgets messages that left the folder.
+   * Forgets messages that left the folder (their packed bytes stay until the pack goes, unlisted).
    * @param {string} path @param {number} uidValidity @param {number[]} uids
    */
   forget(path, uidValidity, uids) {
-    return this.write(["rows", "messages"], (transaction) => {
+    const gone = new Set(uids);
+    return this.write(["rows", "messages", "packIndex"], (transaction) => {
       for (const uid of uids) {
         transaction.objectStore("rows").delete([path, uidValidity, uid]);
         transaction.objectStore("messages").delete([path, uidValidity, uid]);
       }
+      const index = transaction.objectStore("packIndex");
+      const cursor = index.openCursor(folderRange(path, uidValidity));
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at) return;
+        const list = /** @type {Uint32Array} */ (at.value);
+        if (list.some((uid) => gone.has(uid))) at.update(list.filter((uid) => !gone.has(uid)));
+        at.continue();
+      };
     });
   }
 
@@ -403,9 +463,8 @@ export class MailCache {
    * @param {string} path @param {number} uidValidity
    * @returns {Promise<MessageSummary[]>}
    */
-  async rows(path, uidValidity) {
-    if (this.failed) return [];
-    return decodeRows(await settled(this.database.transaction("rows").objectStore("rows").getAll(folderRange(path, uidValidity))));
+  rows(path, uidValidity) {
+    return this.rowsOf(path, uidValidity);
   }
 
   /**
@@ -462,19 +521,8 @@ export class MailCache {
   async newestRows(path, count) {
     const state = await this.folder(path);
     if (!state) return null;
-    const transaction = this.database.transaction("rows");
-    const rows = [];
-    await new Promise((resolve, reject) => {
-      const cursor = transaction.objectStore("rows").openCursor(folderRange(path, state.uidValidity), "prev");
-      cursor.onsuccess = () => {
-        const at = cursor.result;
-        if (!at || rows.length >= count) return resolve(undefined);
-        rows.push(at.value);
-        at.continue();
-      };
-      cursor.onerror = () => reject(cursor.error);
-    });
-    return { state, rows: decodeRows(rows) };
+    const newest = (await this.keptUids(path, state.uidValidity)).slice(-count).reverse();
+    return { state, rows: await this.rowsOf(path, state.uidValidity, newest) };
   }
 
   /**

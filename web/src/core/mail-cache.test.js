@@ -5,6 +5,7 @@
 import "fake-indexeddb/auto";
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { MailCache, databaseName } from "./mail-cache.js";
 
 /** A list row as fetchSummaries returns it (only what the cache looks at). */
@@ -128,4 +129,48 @@ test("a database of the first schema is upgraded, keeping its mail, and gains th
   assert.deepEqual((await cache.mailboxes()).map((mailbox) => mailbox.path), ["INBOX"]);
   cache.close();
   await MailCache.remove("erin\nlocal");
+});
+
+/** A pack as `fetchSummaryRecords` resolves: per row its UID, its length, its FETCH response. */
+function pack(subjects) {
+  const encoder = new TextEncoder();
+  const parts = Object.entries(subjects).map(([uid, subject]) => {
+    const response = encoder.encode(`* 1 FETCH (UID ${uid} FLAGS () RFC822.SIZE 10 ENVELOPE (NIL "${subject}" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n`);
+    const head = new DataView(new ArrayBuffer(8));
+    head.setUint32(0, Number(uid), true);
+    head.setUint32(4, response.length, true);
+    return [new Uint8Array(head.buffer), response];
+  });
+  const bytes = new Uint8Array(parts.flat().reduce((total, part) => total + part.length, 0));
+  let at = 0;
+  for (const part of parts.flat()) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
+test("rows packed by the background fill read back as rows, keep their new flags, and leave when expunged", async () => {
+  // The packed rows are decoded by the wasm client, as in the page.
+  const wasm = await import("../../pkg/client_wasm.js");
+  await wasm.default({ module_or_path: readFileSync(new URL("../../pkg/client_wasm_bg.wasm", import.meta.url)) });
+  const cache = await MailCache.open("dora\nlocal");
+  await cache.saveFolder(state("INBOX", 3), undefined);
+  await cache.saveRows("INBOX", 3, [row(9)]);
+  await cache.saveRecords("INBOX", 3, pack({ 4: "four", 5: "five", 6: "six" }));
+  assert.deepEqual(await cache.keptUids("INBOX", 3), [4, 5, 6, 9]);
+  const subjects = (rows) => rows.map((kept) => [kept.uid, kept.envelope.subject, kept.flags]);
+  assert.deepEqual(subjects(await cache.rowsOf("INBOX", 3, [9, 5, 7])), [[9, "message 9", []], [5, "five", []]], "in the order asked, unknown UIDs left out");
+
+  await cache.saveFlags("INBOX", 3, new Map([[5, ["\\Seen"]], [7, ["\\Seen"]]]));
+  assert.deepEqual(subjects((await cache.newestRows("INBOX", 2)).rows), [[9, "message 9", []], [6, "six", []]]);
+  assert.deepEqual(await cache.keptUids("INBOX", 3), [4, 5, 6, 9], "a UID that is not kept gains no row from a flag change");
+  assert.deepEqual(subjects(await cache.rowsOf("INBOX", 3, [5])), [[5, "five", ["\\Seen"]]]);
+
+  await cache.forget("INBOX", 3, [4, 9]);
+  assert.deepEqual(subjects(await cache.rows("INBOX", 3)), [[5, "five", ["\\Seen"]], [6, "six", []]]);
+
+  await cache.saveFolder(state("INBOX", 8), 3);
+  assert.deepEqual(await cache.keptUids("INBOX", 3), [], "a new UIDVALIDITY drops the packs too");
+  cache.close();
 });
