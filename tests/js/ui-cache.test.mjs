@@ -272,6 +272,33 @@ test("with the bridge gone, the kept mail stays readable and searchable, and Try
   });
 });
 
+test("a session whose connection is lost goes on with the kept mail, and Try again brings it back", async () => {
+  await withWebmail({ messages: 30, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
+    await page.getByLabel("Remember me on this device").check();
+    await signIn(page, user, true);
+    const [read, neverOpened] = server.manifest.filter((message) => message.folder === "INBOX" && message.subject);
+    await openMessage(page, read.subject);
+    const address = new URL(bridge.url).host;
+    await bridge.stop();
+
+    // First the reconnecting banner, then the kept mail takes over.
+    await page.getByText("Offline: showing the mail kept on this device.", { exact: false }).waitFor({ timeout: 20_000 });
+    await openMessage(page, read.subject);
+    await row(page, neverOpened.subject).first().click();
+    await page.getByText(/was not kept on this device/).waitFor();
+
+    const again = await startBridge(upstreamFor(server), { listen: address });
+    try {
+      await page.getByRole("button", { name: "Try again" }).click();
+      await page.getByText("Back online.").waitFor();
+      await openMessage(page, neverOpened.subject);
+      assert.equal(await page.getByRole("textbox", { name: "Username" }).isVisible(), false, "nobody was asked to sign in again");
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
 test("a folder taller than the screen is kept whole in the background, and rows never shown read back offline", async () => {
   await withWebmail({ messages: 600, inboxOnly: true, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);

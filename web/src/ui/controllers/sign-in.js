@@ -12,6 +12,8 @@ import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page
 
 /** Failures that say the server is out of reach, not that the sign-in is wrong. */
 const UNREACHABLE = ["CONNECTION_LOST", "BRIDGE_REFUSED", "TIMEOUT"];
+/** A kept session whose connection has been gone this long goes on with the kept mail. */
+const KEPT_AFTER_MS = 5_000;
 
 /** The key of an account's kept mail: "user\nserver". @param {{username: string, host?: string, port?: number}} details @param {string | undefined} upstream */
 function accountOf(details, upstream) {
@@ -148,6 +150,22 @@ export class SignInController {
     this.app.connectionChanged("offline");
   }
 
+  /**
+   * The connection of a session that keeps mail here is gone: the kept mail
+   * takes over, as at a sign-in with the server out of reach, until it is back.
+   * @param {MailCore} core
+   */
+  async goOffline(core) {
+    const credentials = this.app.credentials;
+    if (this.app.core !== core || !core.cache || !credentials) return;
+    const account = core.cache.account;
+    this.app.core = null;
+    this.app.reading.closeReader();
+    // Not awaited: the logout ends the reconnecting, whenever the client gets to it.
+    core.close().catch(() => {});
+    await this.startOffline(account, { ...credentials, remember: readStorage(USERNAME_KEY) === credentials.username, keepMail: true });
+  }
+
   /** Offline: tries the server again; stays offline (saying so) while it is out of reach. */
   async goOnline() {
     const details = this.offline;
@@ -233,7 +251,17 @@ export class SignInController {
     core.addEventListener("notice", (event) => this.app.toasts.show(/** @type {CustomEvent} */ (event).detail, (error) => this.app.actions.failed("Undoing", error)));
     core.addEventListener("announce", (event) => this.app.toasts.announce(/** @type {CustomEvent} */ (event).detail));
     core.addEventListener("unread", (event) => this.app.unreadChanged(/** @type {CustomEvent} */ (event).detail));
-    core.addEventListener("state", (event) => this.app.connectionChanged(/** @type {CustomEvent} */ (event).detail));
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let lost;
+    core.addEventListener("state", (event) => {
+      const state = /** @type {CustomEvent} */ (event).detail;
+      this.app.connectionChanged(state);
+      if (!core.cache) return;
+      // A blip reconnects in place; a connection gone for a while, or for good, leaves the kept mail.
+      clearTimeout(lost);
+      if (state === "closed") this.goOffline(core);
+      else if (state === "reconnecting" || state === "connecting") lost = setTimeout(() => this.goOffline(core), KEPT_AFTER_MS);
+    });
     core.list.addEventListener("loading", () => {
       this.app.progress.hidden = !core.list.loading;
     });
