@@ -145,8 +145,9 @@ export class MailCore extends EventTarget {
     const known = this.cache ? await this.cache.folder(path).catch(() => undefined) : undefined;
     const kept = known && this.cache ? await this.cache.keptUids(path, known.uidValidity).catch(() => []) : [];
     if (known && this.cache && kept.length) {
-      const first = await this.cache.newestRows(path, FIRST_SCREEN_ROWS).catch(() => null);
-      this.list.showCached(path, first?.rows ?? [], { uids: kept, store: this.cache.folderStore(path, known.uidValidity) });
+      const store = this.cache.folderStore(path, known.uidValidity);
+      const first = await store.rows(kept.slice(-FIRST_SCREEN_ROWS).reverse()).catch(() => []);
+      this.list.showCached(path, first, { uids: kept, store });
       performance.mark("webmail:cached-rows", { detail: path });
     } else {
       this.list.clear();
