@@ -82,7 +82,7 @@ try {
 
   // Sign in: click → first rows of the 100k INBOX.
   await page.getByLabel("Username").fill(server.users[0].username);
-  await page.getByLabel("Password").fill(server.users[0].password);
+  await page.getByRole("textbox", { name: "Password" }).fill(server.users[0].password);
   const signInClick = await clickAt(page, page.getByRole("button", { name: "Sign in" }));
   const signIn = await waitForFirstRows(page, signInClick);
 
@@ -91,7 +91,7 @@ try {
   await page.reload();
   await page.getByLabel("Username").waitFor();
   await page.getByLabel("Username").fill(server.users[0].username);
-  await page.getByLabel("Password").fill(server.users[0].password);
+  await page.getByRole("textbox", { name: "Password" }).fill(server.users[0].password);
   const againClick = await clickAt(page, page.getByRole("button", { name: "Sign in" }));
   const again = await waitForFirstRows(page, againClick);
 
@@ -151,7 +151,7 @@ try {
   // The same with mail kept on this device: signed in again with the box ticked, the
   // rows the list loads are kept as they come.
   await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByLabel("Password").fill(server.users[0].password);
+  await page.getByRole("textbox", { name: "Password" }).fill(server.users[0].password);
   await page.getByLabel("Remember me on this device").check();
   await page.getByLabel("Keep mail on this device").check();
   const keptClick = await clickAt(page, page.getByRole("button", { name: "Sign in" }));
@@ -188,7 +188,7 @@ try {
     await page.reload();
     await page.waitForFunction(() => performance.getEntriesByName("webmail:cached-rows").length > 0, null, { timeout: 30_000 });
     reloads.push(await page.evaluate(() => performance.getEntriesByName("webmail:cached-rows")[0].startTime));
-    await page.getByLabel("Password").fill(server.users[0].password);
+    await page.getByRole("textbox", { name: "Password" }).fill(server.users[0].password);
     const click = await clickAt(page, page.getByRole("button", { name: "Sign in" }));
     await page.waitForFunction((since) => performance.getEntriesByName("webmail:selected").some((entry) => entry.startTime > since), click, { timeout: 120_000 });
     keptSignIns.push(await page.evaluate((since) => performance.getEntriesByName("webmail:selected").find((entry) => entry.startTime > since).startTime - since, click));
