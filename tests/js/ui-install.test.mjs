@@ -69,11 +69,14 @@ test("the app installs, keeps only its shell, starts without the bridge and upda
     // Back on the same address: the same origin, so the same service worker registration.
     bridge = await startBridge(UPSTREAM, { webRoot, listen: new URL(bridge.url).host });
     await page.goto(bridge.url);
+    // Build B installed and waiting (the navigation may have started its update already).
     await page.evaluate(async () => {
       const registration = await navigator.serviceWorker.getRegistration();
-      await registration.update();
-      const installing = registration.installing ?? registration.waiting;
-      if (installing && installing.state !== "installed") await new Promise((resolve) => installing.addEventListener("statechange", () => installing.state === "installed" && resolve()));
+      while (!registration.waiting) {
+        const installing = registration.installing;
+        if (installing) await new Promise((resolve) => installing.addEventListener("statechange", resolve, { once: true }));
+        else await registration.update();
+      }
     });
     assert.deepEqual(await builds(page), { page: "A", index: "A", script: "A" }, "build B waits while build A runs");
 
@@ -84,7 +87,7 @@ test("the app installs, keeps only its shell, starts without the bridge and upda
     // Activated: build A's cache is deleted by then.
     await page.waitForFunction(async () => {
       const registration = await navigator.serviceWorker.getRegistration();
-      return registration?.active?.state === "activated" && !registration.waiting;
+      return registration?.active?.state === "activated" && !registration.waiting && (await caches.keys()).join() === "webmail-shell-build-b";
     });
     await page.reload();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
