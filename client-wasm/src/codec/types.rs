@@ -342,7 +342,7 @@ pub struct Fetch {
     /// Attributes this client does not know, by name (their values are skipped).
     pub unknown: Vec<String>,
     /// The whole response, when it was read with [`super::FetchDetail::Deferred`]
-    /// (ENVELOPE and BODYSTRUCTURE stepped over): parse it again to have them.
+    /// (perhaps no more than its UID read): parse it again to have the rest.
     pub raw: Option<Vec<u8>>,
 }
 

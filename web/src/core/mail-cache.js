@@ -165,7 +165,7 @@ function folderRange(path, uidValidity) {
  * @param {RowRecord[]} records
  * @returns {MessageSummary[]}
  */
-export function decodeRecords(records) {
+function decodeRecords(records) {
   if (!records.length) return [];
   const joined = new Uint8Array(records.reduce((total, record) => total + record.response.length, 0));
   let at = 0;
@@ -189,7 +189,7 @@ export function decodeRecords(records) {
  * @param {Set<number>} [wanted]
  * @returns {RowRecord[]}
  */
-export function unpackRecords(packed, wanted) {
+function unpackRecords(packed, wanted) {
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   const records = [];
   for (let at = 0; at + 8 <= packed.length; ) {
@@ -368,11 +368,12 @@ export class MailCache {
   }
 
   /**
-   * Kept rows of these UIDs (those kept, in the order given; every kept row without `uids`).
+   * The kept rows of a folder under `uidValidity`: of these UIDs (those kept, in
+   * the order given), or without `uids` every one, in UID order.
    * @param {string} path @param {number} uidValidity @param {number[]} [uids]
    * @returns {Promise<MessageSummary[]>}
    */
-  async rowsOf(path, uidValidity, uids) {
+  async rows(path, uidValidity, uids) {
     if (this.failed || uids?.length === 0) return [];
     const transaction = this.database.transaction(ROW_STORES);
     const range = folderRange(path, uidValidity);
@@ -414,13 +415,13 @@ export class MailCache {
     return this.write(["rows", "messages", "packIndex"], (transaction) => {
       const rows = transaction.objectStore("rows");
       transaction.objectStore("packIndex").getAll(folderRange(path, uidValidity)).onsuccess = (event) => {
-        const packed = new Set(/** @type {Uint32Array[]} */ (/** @type {IDBRequest} */ (event.target).result).flatMap((list) => [...list]));
+        const packs = /** @type {Uint32Array[]} */ (/** @type {IDBRequest} */ (event.target).result);
         for (const [uid, list] of flags) {
           const key = [path, uidValidity, uid];
           rows.get(key).onsuccess = (found) => {
             const value = /** @type {IDBRequest} */ (found.target).result;
             if (value) rows.put({ ...value, flags: list }, key);
-            else if (packed.has(uid)) rows.put({ uid, flags: list }, key);
+            else if (packs.some((pack) => pack.includes(uid))) rows.put({ uid, flags: list }, key);
           };
         }
       };
@@ -456,15 +457,6 @@ export class MailCache {
         at.continue();
       };
     });
-  }
-
-  /**
-   * The cached rows of a folder under `uidValidity`, in UID order.
-   * @param {string} path @param {number} uidValidity
-   * @returns {Promise<MessageSummary[]>}
-   */
-  rows(path, uidValidity) {
-    return this.rowsOf(path, uidValidity);
   }
 
   /**
@@ -522,7 +514,7 @@ export class MailCache {
     const state = await this.folder(path);
     if (!state) return null;
     const newest = (await this.keptUids(path, state.uidValidity)).slice(-count).reverse();
-    return { state, rows: await this.rowsOf(path, state.uidValidity, newest) };
+    return { state, rows: await this.rows(path, state.uidValidity, newest) };
   }
 
   /**
@@ -552,7 +544,7 @@ export class MailCache {
     return {
       saveRows: (rows) => this.saveRows(path, uidValidity, rows),
       saveRecords: (packed) => this.saveRecords(path, uidValidity, packed),
-      rows: (uids) => this.rowsOf(path, uidValidity, uids),
+      rows: (uids) => this.rows(path, uidValidity, uids),
       saveFlags: (flags) => this.saveFlags(path, uidValidity, flags),
       forget: (uids) => this.forget(path, uidValidity, uids),
       saveMessage: (message) => this.saveMessage(path, uidValidity, message),

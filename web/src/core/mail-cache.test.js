@@ -160,12 +160,12 @@ test("rows packed by the background fill read back as rows, keep their new flags
   await cache.saveRecords("INBOX", 3, pack({ 4: "four", 5: "five", 6: "six" }));
   assert.deepEqual(await cache.keptUids("INBOX", 3), [4, 5, 6, 9]);
   const subjects = (rows) => rows.map((kept) => [kept.uid, kept.envelope.subject, kept.flags]);
-  assert.deepEqual(subjects(await cache.rowsOf("INBOX", 3, [9, 5, 7])), [[9, "message 9", []], [5, "five", []]], "in the order asked, unknown UIDs left out");
+  assert.deepEqual(subjects(await cache.rows("INBOX", 3, [9, 5, 7])), [[9, "message 9", []], [5, "five", []]], "in the order asked, unknown UIDs left out");
 
   await cache.saveFlags("INBOX", 3, new Map([[5, ["\\Seen"]], [7, ["\\Seen"]]]));
   assert.deepEqual(subjects((await cache.newestRows("INBOX", 2)).rows), [[9, "message 9", []], [6, "six", []]]);
   assert.deepEqual(await cache.keptUids("INBOX", 3), [4, 5, 6, 9], "a UID that is not kept gains no row from a flag change");
-  assert.deepEqual(subjects(await cache.rowsOf("INBOX", 3, [5])), [[5, "five", ["\\Seen"]]]);
+  assert.deepEqual(subjects(await cache.rows("INBOX", 3, [5])), [[5, "five", ["\\Seen"]]]);
 
   await cache.forget("INBOX", 3, [4, 9]);
   assert.deepEqual(subjects(await cache.rows("INBOX", 3)), [[5, "five", ["\\Seen"]], [6, "six", []]]);

@@ -288,8 +288,8 @@ pub enum Command {
         /// `VANISHED` (QRESYNC, UID FETCH only).
         vanished: bool,
         /// Keep each response's bytes ([`crate::codec::types::Fetch::raw`]) and
-        /// step over its ENVELOPE and BODYSTRUCTURE, for a cache that decodes a
-        /// row only when it is shown.
+        /// read no more of it than its UID where it starts with one, for a
+        /// cache that decodes a row only when it is shown.
         keep_raw: bool,
     },
     /// `STORE`/`UID STORE`.
