@@ -18,31 +18,32 @@ import net from "node:net";
 import { startDovecot } from "../js/harness.mjs";
 import { startBridge } from "../js/bridge.mjs";
 import { launchBrowser } from "../js/browser.mjs";
+import { median, ms, option, percentile } from "./figures.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(args[index + 1]);
-};
 const MESSAGES = option("messages", 50_000);
 const ROUNDS = option("rounds", 3);
 const ITEMS = "(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE)";
 /** Enough of the stream's end to hold a whole tagged answer (LOGIN's lists every capability). */
 const TAIL = 4096;
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const percentile = (values, fraction) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.round((sorted.length - 1) * fraction))];
-};
-const ms = (value) => `${value.toFixed(1)} ms`;
+/**
+ * The exchange the bare socket and the plain WebSocket both time: the command
+ * sent after each answer (the greeting, then LOGIN's, then SELECT's), and the
+ * pattern (a RegExp source, to pass into the page) each answer ends with.
+ */
+function exchange(user) {
+  return {
+    commands: [`a LOGIN ${user.username} ${user.password}\r\n`, "b SELECT INBOX\r\n", `c UID FETCH 1:* ${ITEMS}\r\n`],
+    ends: ["\\r\\n$", ...["a", "b", "c"].map((tag) => `(^|\\r\\n)${tag} OK[^\\r]*\\r\\n$`)],
+  };
+}
 
 /** Milliseconds from sending the FETCH to its tagged OK, on a bare socket. */
 function bareSocket(port, user) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
-    const steps = [`a LOGIN ${user.username} ${user.password}\r\n`, "b SELECT INBOX\r\n", `c UID FETCH 1:* ${ITEMS}\r\n`];
-    const done = [/\r\n$/, /(^|\r\n)a OK[^\r]*\r\n$/, /(^|\r\n)b OK[^\r]*\r\n$/, /(^|\r\n)c OK[^\r]*\r\n$/];
+    const { commands: steps, ends } = exchange(user);
+    const done = ends.map((source) => new RegExp(source));
     let tail = "";
     let step = 0;
     let started = 0;
@@ -66,13 +67,12 @@ function bareSocket(port, user) {
 /** The same exchange over a WebSocket through the bridge, the page counting bytes only. */
 function plainWebSocket(page, user) {
   return page.evaluate(
-    ({ username, password, items, tailLength }) =>
+    ({ commands: steps, ends, tailLength }) =>
       new Promise((resolve, reject) => {
         const socket = new WebSocket(new URL("/ws?upstream=local", location.href).href.replace(/^http/, "ws"));
         socket.binaryType = "arraybuffer";
         const latin1 = new TextDecoder("latin1");
-        const steps = [`a LOGIN ${username} ${password}\r\n`, "b SELECT INBOX\r\n", `c UID FETCH 1:* ${items}\r\n`];
-        const done = [/\r\n$/, /(^|\r\n)a OK[^\r]*\r\n$/, /(^|\r\n)b OK[^\r]*\r\n$/, /(^|\r\n)c OK[^\r]*\r\n$/];
+        const done = ends.map((source) => new RegExp(source));
         let tail = "";
         let step = 0;
         let started = 0;
@@ -92,7 +92,7 @@ function plainWebSocket(page, user) {
           tail = "";
         };
       }),
-    { username: user.username, password: user.password, items: ITEMS, tailLength: TAIL },
+    { ...exchange(user), tailLength: TAIL },
   );
 }
 

@@ -15,11 +15,9 @@ import path from "node:path";
 import { startDovecot } from "../js/harness.mjs";
 import { startBridge } from "../js/bridge.mjs";
 import { launchBrowser } from "../js/browser.mjs";
+import { median, option } from "./figures.mjs";
 
-const args = process.argv.slice(2);
-const index = args.indexOf("--rounds");
-const ROUNDS = index === -1 ? 5 : Number(args[index + 1]);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ROUNDS = option("rounds", 5);
 
 // smtplib over implicit TLS with the harness CA, timed like the page.
 const PYTHON = `

@@ -13,18 +13,11 @@
 import { startDovecot } from "../js/harness.mjs";
 import { startBridge } from "../js/bridge.mjs";
 import { launchBrowser } from "../js/browser.mjs";
+import { median, ms, option } from "./figures.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(args[index + 1]);
-};
 const MESSAGES = option("messages", 50_000);
 const ROUNDS = option("rounds", 3);
 const CHUNK = 2_000;
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const ms = (value) => `${value.toFixed(1)} ms`;
 
 /** The bridge's count of bytes relayed to pages. */
 async function bytesToPage(bridge) {

@@ -14,23 +14,13 @@
 import { startDovecot } from "../js/harness.mjs";
 import { startBridge, upstreamFor } from "../js/bridge.mjs";
 import { launchBrowser } from "../js/browser.mjs";
+import { median, ms, option, percentile } from "./figures.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(args[index + 1]);
-};
 const MESSAGES = option("messages", 100_000);
 const ROUNDS = option("rounds", 5);
 const SCROLL_ROWS = 10_000;
 const ROW_HEIGHT = 60;
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const percentile = (values, fraction) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.round((sorted.length - 1) * fraction))];
-};
-const ms = (value) => `${value.toFixed(1)} ms`;
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
 
 /** Milliseconds between the last `from` mark (or event time) and the `webmail:first-rows` mark after it. */
