@@ -11,8 +11,8 @@ use std::rc::Rc;
 use client_wasm::client::meter::{Meter, MeteredConnector};
 use client_wasm::client::native::TokioRuntime;
 use client_wasm::client::types::{FlagChange, Since};
-use client_wasm::client::{Client, SetFlagsMode, SortOrder};
-use support::{local, login, options, starttls_connector};
+use client_wasm::client::{Client, SetFlagsMode};
+use support::{by_uid, local, login, options, starttls_connector};
 use webmail_testkit::{Corpus, Dovecot};
 
 fn dovecot_without(missing: &[&str]) -> Dovecot {
@@ -70,13 +70,6 @@ async fn copy_then_change(dovecot: &Dovecot) -> (Since, u32, Vec<u32>) {
         .expect("append");
     other.logout().await.expect("logout");
     (since, gone, flagged)
-}
-
-fn by_uid() -> SortOrder {
-    SortOrder {
-        sort: Some("uid".into()),
-        reverse: false,
-    }
 }
 
 fn flagged_now(changes: &[FlagChange], uids: &[u32]) -> bool {

@@ -4,28 +4,27 @@
 
 mod support;
 
-use client_wasm::client::{SortOrder, decode_summaries};
-use support::{local, login, options};
+use client_wasm::client::{Client, decode_summaries};
+use support::{by_uid, local, login, options};
 use webmail_testkit::{Corpus, Dovecot};
 
 fn dovecot() -> Dovecot {
     Dovecot::builder().corpus(Corpus::new(11, 60)).start().expect("dovecot")
 }
 
-fn by_uid() -> SortOrder {
-    SortOrder {
-        sort: Some("uid".into()),
-        reverse: false,
-    }
+/// Signed in with INBOX selected, and its UIDs in order.
+async fn inbox(dovecot: &Dovecot) -> (Client, Vec<u32>) {
+    let client = login(dovecot, options()).await;
+    client.select("INBOX").await.expect("select");
+    let uids = client.message_uids(&by_uid()).await.expect("uids");
+    (client, uids)
 }
 
 #[test]
 fn records_decode_to_the_rows_a_list_fetch_gives() {
     let dovecot = dovecot();
     local(async {
-        let client = login(&dovecot, options()).await;
-        client.select("INBOX").await.expect("select");
-        let uids = client.message_uids(&by_uid()).await.expect("uids");
+        let (client, uids) = inbox(&dovecot).await;
         assert!(uids.len() > 10, "the corpus fills INBOX");
         let rows = client.fetch_summaries(&uids).await.expect("rows");
         let records = client.fetch_summary_records(&uids).await.expect("records");
@@ -52,9 +51,7 @@ fn records_decode_to_the_rows_a_list_fetch_gives() {
 fn a_list_fetch_while_a_cache_fills_gets_whole_rows() {
     let dovecot = dovecot();
     local(async {
-        let client = login(&dovecot, options()).await;
-        client.select("INBOX").await.expect("select");
-        let uids = client.message_uids(&by_uid()).await.expect("uids");
+        let (client, uids) = inbox(&dovecot).await;
         let (older, newest) = uids.split_at(uids.len() - 10);
         let expected = client.fetch_summaries(newest).await.expect("rows");
         let (records, rows) = futures_util::join!(client.fetch_summary_records(older), client.fetch_summaries(newest));

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use client_wasm::client::native::{Security, TcpConnector, TokioRuntime, tls_config};
-use client_wasm::client::{Client, ClientEvent, ClientOptions};
+use client_wasm::client::{Client, ClientEvent, ClientOptions, SortOrder};
 use webmail_testkit::Dovecot;
 
 /// Runs a future on a current-thread runtime inside a `LocalSet` (the client is `!Send`).
@@ -32,6 +32,14 @@ pub(crate) fn options() -> ClientOptions {
 pub(crate) fn starttls_connector(dovecot: &Dovecot) -> TcpConnector {
     let tls = tls_config(Some(&dovecot.ca_pem())).expect("tls config");
     TcpConnector::new(dovecot.imap_addr(), Security::Plain(Some((tls, "localhost".into()))))
+}
+
+/// The order the server received the messages in (no round trip: known since SELECT).
+pub(crate) fn by_uid() -> SortOrder {
+    SortOrder {
+        sort: Some("uid".into()),
+        reverse: false,
+    }
 }
 
 /// Connects with STARTTLS and logs in as the first user.
