@@ -124,6 +124,16 @@ impl Transcript {
     }
 }
 
+/// A plain `SELECT` of `mailbox`.
+fn select(mailbox: &str) -> Command {
+    Command::Select {
+        mailbox: mailbox.into(),
+        read_only: false,
+        condstore: false,
+        qresync: None,
+    }
+}
+
 #[test]
 fn greeting_capability_and_login() {
     let mut t = Transcript::new();
@@ -303,12 +313,7 @@ fn uid_fetches_pipeline_and_match_out_of_order_completions() {
 fn select_then_unsolicited_changes_keep_the_model_true() {
     let mut t = Transcript::logged_in("");
     t.c("");
-    let select = t.submit(Command::Select {
-        mailbox: "INBOX".into(),
-        read_only: false,
-        condstore: false,
-        qresync: None,
-    });
+    let select = t.submit(select("INBOX"));
     let fetch = t.submit(Command::Fetch {
         uid: false,
         set: SequenceSet(vec![(1, u32::MAX)]),
@@ -376,12 +381,7 @@ fn select_then_unsolicited_changes_keep_the_model_true() {
 fn a_filling_fetch_keeps_its_rows_raw_and_news_of_flags_is_read_whole() {
     let mut t = Transcript::logged_in("");
     t.c("");
-    let select = t.submit(Command::Select {
-        mailbox: "INBOX".into(),
-        read_only: false,
-        condstore: false,
-        qresync: None,
-    });
+    let select = t.submit(select("INBOX"));
     t.c("W2 SELECT INBOX");
     t.s("* 2 EXISTS");
     t.s("* OK [UIDVALIDITY 42] UIDs valid");
@@ -417,12 +417,7 @@ fn a_filling_fetch_keeps_its_rows_raw_and_news_of_flags_is_read_whole() {
 fn idle_starts_when_quiet_and_ends_for_new_work() {
     let mut t = Transcript::logged_in("IDLE");
     t.c("");
-    t.submit(Command::Select {
-        mailbox: "INBOX".into(),
-        read_only: false,
-        condstore: false,
-        qresync: None,
-    });
+    t.submit(select("INBOX"));
     t.c("W2 SELECT INBOX");
     t.s("* 4 EXISTS");
     t.s("W2 OK selected");
@@ -568,12 +563,7 @@ fn a_command_the_server_hung_up_on_is_told_apart_from_one_it_never_saw() {
         criteria: "TEXT huge".into(),
     });
     t.c("W2 UID SEARCH TEXT huge");
-    let select = t.submit(Command::Select {
-        mailbox: "Archive".into(),
-        read_only: false,
-        condstore: false,
-        qresync: None,
-    });
+    let select = t.submit(select("Archive"));
     t.silent();
     t.s("* BYE Literal size too large");
     t.connection.handle_closed("eof");
