@@ -24,9 +24,12 @@ export function saveMessage(server, mailbox, raw, user = server.users[0].usernam
   execFileSync(DOVEADM, ["-c", server.config_file, "save", "-u", user, "-m", mailbox], { input: raw });
 }
 
-/** UIDs in `mailbox` matching doveadm search arguments given as a list, e.g. ["subject", "Hello world"]. */
-export function serverSearch(server, mailbox, args) {
-  const output = execFileSync(DOVEADM, ["-c", server.config_file, "search", "-u", server.users[0].username, "mailbox", mailbox, ...args], {
+/**
+ * UIDs in `mailbox` matching doveadm search arguments given as a list, e.g. ["subject", "Hello world"];
+ * the first user's unless `user` is given.
+ */
+export function serverSearch(server, mailbox, args, user = server.users[0].username) {
+  const output = execFileSync(DOVEADM, ["-c", server.config_file, "search", "-u", user, "mailbox", mailbox, ...args], {
     encoding: "utf8",
   });
   return output

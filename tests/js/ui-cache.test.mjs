@@ -4,8 +4,10 @@
 // "Remove mail from this device" leaves nothing of it behind, a reload paints
 // before any socket opens, and what changed on the server meanwhile is caught
 // up in the SELECT. Unticked, nothing of the mail is written to storage.
+// Offline, mail written waits in the outbox and goes once when the server is back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { withWebmail, waitForRows, openMessage, openFolder, eventually, row, grid, loadedRows } from "./ui.mjs";
 import { startBridge, upstreamFor } from "./bridge.mjs";
 import { addServerFlags, expungeOnServer, serverFlags, serverSearch, serverUids } from "./doveadm.mjs";
@@ -18,7 +20,7 @@ function storage(page) {
   }));
 }
 
-/** What the device keeps for `account`: folders, rows (decoded or packed by the fill) and messages. */
+/** What the device keeps for `account`: folders, rows (decoded or packed by the fill), messages and the outbox's Message-IDs. */
 function kept(page, account) {
   return page.evaluate(
     (name) =>
@@ -27,18 +29,19 @@ function kept(page, account) {
         request.onerror = () => reject(request.error);
         request.onsuccess = () => {
           const database = request.result;
-          const stores = ["folders", "rows", "packIndex", "messages"];
+          const stores = ["folders", "rows", "packIndex", "messages", "outbox"];
           const transaction = database.transaction(stores);
           const found = {};
           transaction.oncomplete = () => {
             database.close();
             const rows = new Set([...found.rows.map((key) => key.join("\n")), ...found.packIndex.flatMap((entry) => [...entry.value].map((uid) => [...entry.key.slice(0, 2), uid].join("\n")))]);
-            resolve({ folders: found.folders.map((folder) => folder.path), rows: rows.size, messages: found.messages.length });
+            resolve({ folders: found.folders.map((folder) => folder.path), rows: rows.size, messages: found.messages.length, outbox: found.outbox });
           };
           const store = (name) => transaction.objectStore(name);
           store("folders").getAll().onsuccess = (event) => (found.folders = event.target.result);
           store("rows").getAllKeys().onsuccess = (event) => (found.rows = event.target.result);
           store("messages").getAllKeys().onsuccess = (event) => (found.messages = event.target.result);
+          store("outbox").getAllKeys().onsuccess = (event) => (found.outbox = event.target.result);
           const index = store("packIndex").openCursor();
           found.packIndex = [];
           index.onsuccess = () => {
@@ -352,6 +355,95 @@ test("changes made offline wait in order and reach the server when it is back; o
       assert.equal(serverSearch(server, "Archive", ["subject", moveMe.subject]).length, 1);
       assert.deepEqual(serverUids(server, "INBOX").filter((uid) => uid === goneMeanwhile.uid), [], "nothing was applied to another message");
     } finally {
+      await again.stop();
+    }
+  });
+});
+
+/** Opens "New message" and fills it (from Alice to Bob). */
+async function writeNew(page, subject, text) {
+  const form = page.getByRole("dialog");
+  await page.getByRole("button", { name: "New message" }).click();
+  await form.getByLabel("From").fill("alice@mail.test");
+  await form.getByLabel("To", { exact: true }).fill("bob@mail.test");
+  await form.getByLabel("Subject").fill(subject);
+  await form.getByLabel("Message").fill(text);
+}
+
+/** How many runs of the outbox the page has ended (each after a sign-in: sent, nothing to send, or left to another tab). */
+function outboxRuns(page) {
+  return page.evaluate(() => performance.getEntriesByName("webmail:outbox-done").length);
+}
+
+/** Until the page has ended more runs of the outbox than `before`. */
+function outboxDone(page, before) {
+  return page.waitForFunction((count) => performance.getEntriesByName("webmail:outbox-done").length > count, before, { timeout: 30_000 });
+}
+
+test("mail written offline waits in the outbox and goes once when the server is back, with two tabs going online at once", async () => {
+  await withWebmail({ messages: 30, submission: true, submissionMaxBytes: 1024 * 1024, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
+    const form = page.getByRole("dialog");
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.getByLabel("Remember me on this device").check();
+    await signIn(page, user, true);
+    const original = server.manifest.find((message) => message.folder === "INBOX" && message.subject && message.fromAddress && !message.flags.includes("\\Answered"));
+    await openMessage(page, original.subject);
+    const address = await signInOffline(page, user, bridge);
+
+    // A new message and a reply, sent offline; a draft closed offline.
+    await writeNew(page, "Written on the train", "sent while offline\n");
+    await form.getByRole("button", { name: "Send" }).click();
+    const queued = page.getByRole("status").locator(".toast", { hasText: "The message is in the outbox: it is sent when the mail server is back." });
+    await queued.waitFor({ timeout: 20_000 });
+    await queued.getByRole("button", { name: "Dismiss" }).click();
+    await openMessage(page, original.subject);
+    await page.getByRole("button", { name: "Reply", exact: true }).click();
+    await form.getByLabel("From").fill("alice@mail.test");
+    await form.getByRole("button", { name: `Remove ${original.fromAddress}` }).click();
+    await form.getByLabel("To", { exact: true }).fill("bob@mail.test");
+    await form.getByRole("button", { name: "Send" }).click();
+    await page.getByText("2 messages wait in the outbox.", { exact: false }).waitFor({ timeout: 20_000 });
+    // One the server will refuse: larger than it takes, which offline the page cannot know.
+    await writeNew(page, "Too big to go", "the file is too large\n");
+    await form.locator("input[type=file]").setInputFiles({ name: "big.bin", mimeType: "application/octet-stream", buffer: randomBytes(2 * 1024 * 1024) });
+    await form.getByText("big.bin").waitFor();
+    await form.getByRole("button", { name: "Send" }).click();
+    await page.getByText("3 messages wait in the outbox.", { exact: false }).waitFor({ timeout: 20_000 });
+    await writeNew(page, "Half a thought", "to be finished online\n");
+    await form.getByRole("button", { name: "Close" }).click();
+    await page.getByText("1 change waits for the server. 3 messages wait in the outbox.", { exact: false }).waitFor();
+    assert.deepEqual(serverSearch(server, "INBOX", ["subject", "Written on the train"], "bob"), [], "nothing left while offline");
+
+    // A second tab, offline on the same device: both go online at once.
+    const second = await page.context().newPage();
+    await second.goto(page.url());
+    await second.getByLabel("Password").fill(user.password);
+    await second.getByRole("button", { name: "Sign in" }).click();
+    await second.getByText("3 messages wait in the outbox.", { exact: false }).waitFor();
+    const again = await startBridge(upstreamFor(server), { listen: address });
+    try {
+      const tabs = [page, second];
+      const runs = await Promise.all(tabs.map(outboxRuns));
+      await Promise.all(tabs.map((tab) => tab.getByRole("button", { name: "Try again" }).click()));
+      await Promise.all(tabs.map((tab, index) => outboxDone(tab, runs[index])));
+      const said = await Promise.all(tabs.map((tab) => tab.getByText("The 2 messages in the outbox were sent.").count()));
+      assert.deepEqual(said.sort(), [0, 1], "one tab sent them and said so");
+      // The refused one is back in one tab's form, with the server's reason.
+      const refused = await Promise.all(tabs.map((tab) => tab.getByRole("dialog", { name: "Not sent" }).count()));
+      assert.deepEqual([...refused].sort(), [0, 1], "one tab has the refused message back");
+      const back = tabs[refused.indexOf(1)].getByRole("dialog", { name: "Not sent" });
+      assert.equal(await back.getByLabel("Subject").inputValue(), "Too big to go");
+      await back.getByText("Not sent: the message is larger than the mail server takes (1 MB). Remove or shrink an attachment.").waitFor();
+      assert.ok(await back.getByRole("list", { name: "Attachments" }).getByText("big.bin").count(), "the attachment is still there");
+      assert.deepEqual(serverSearch(server, "INBOX", ["subject", "Too big to go"], "bob"), [], "it did not go");
+      assert.equal(serverSearch(server, "INBOX", ["subject", "Written on the train"], "bob").length, 1, "delivered once");
+      assert.equal(serverSearch(server, "INBOX", ["subject", `Re: ${original.subject}`], "bob").length, 1, "the reply delivered once");
+      assert.equal(serverSearch(server, "Sent", ["subject", "Written on the train"]).length, 1, "filed in Sent once");
+      assert.equal(serverSearch(server, "Drafts", ["subject", "Half a thought"]).length, 1, "the draft is in Drafts");
+      assert.ok(serverFlags(server, "INBOX", original.uid).includes("\\Answered"), "the original is marked answered");
+      assert.deepEqual((await kept(page, `${user.username}\nlocal`)).outbox, [], "the outbox is empty");
+    } finally {
+      await second.close();
       await again.stop();
     }
   });

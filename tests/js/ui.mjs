@@ -28,8 +28,9 @@ export async function startWebmail({
   viaProxy = false,
   extraConfig,
   submission = false,
+  submissionMaxBytes,
 } = {}) {
-  const server = await startDovecot({ messages, seed, largeAttachment, inboxOnly, extraConfig, manifest: true, submission });
+  const server = await startDovecot({ messages, seed, largeAttachment, inboxOnly, extraConfig, manifest: true, submission, submissionMaxBytes });
   const cleanups = [() => server.stop()];
   const close = async () => {
     for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => {});

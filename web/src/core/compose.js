@@ -2,7 +2,8 @@
 // fetched on the first "New message"), drafts for new messages, replies and
 // forwards, and a Composer that saves drafts (locally on every change, to the
 // server's Drafts when idle, replacing the previous one) and sends with an
-// undo window, then files the copy in Sent and marks the original answered.
+// undo window, then files the copy in Sent and marks the original answered;
+// offline, it puts the message (or the draft the user closed) in the outbox.
 
 import { loadAddOn } from "./add-on.js";
 import { afterSend, removeMessage, saveDraft } from "./drafts.js";
@@ -20,6 +21,10 @@ export function loadCompose(wasmUrl) {
  * @typedef {import("./addresses.js").Mailbox} Mailbox
  * @typedef {import("./drafts.js").DraftFields} DraftFields
  * @typedef {import("./drafts.js").Origin} Origin
+ * @typedef {import("./outbox.js").Outgoing} Outgoing
+ * @typedef {{compose: any, imap: () => Promise<any>, smtp: () => Promise<any>, drafts: string | null, sent: string | null, serverFilesSent?: boolean}} Services
+ *   what writing mail runs on: `imap` opens (once) an IMAP session of its own for Drafts and Sent, so the list's folder
+ *   stays selected; `serverFilesSent`: the operator says the submission server files sent mail itself
  */
 
 /** Once: "Re: Re: x" stays "Re: x", and "AW:"/"Fwd:" prefixes of other clients count. */
@@ -237,6 +242,21 @@ export function newMessageId(from) {
   return `<${random}@${from.split("@").pop() || "webmail.invalid"}>`;
 }
 
+/**
+ * Hands a message to the submission server, over a session of its own closed after.
+ * @param {Services} services @param {DraftFields} draft
+ * @param {{onProgress?: (sent: number, total: number) => void}} [options]
+ * @returns {Promise<{rejected: {address: string, message: string}[]}>} the recipients the server refused, if some were taken
+ */
+export async function deliver(services, draft, { onProgress } = {}) {
+  const smtp = await services.smtp();
+  try {
+    return await smtp.send(draft, { onProgress });
+  } finally {
+    smtp.close().catch(() => {});
+  }
+}
+
 /** How long a sent message waits in the page for "Undo". */
 export const UNDO_MS = 5000;
 /** How long the user must pause before the draft is saved to the server. */
@@ -248,9 +268,7 @@ export const DRAFT_IDLE_MS = 3000;
  */
 export class Composer extends EventTarget {
   /**
-   * @param {{compose: any, imap: () => Promise<any>, smtp: () => Promise<any>, drafts: string | null, sent: string | null, serverFilesSent?: boolean}} services
-   *   `imap` opens (once) an IMAP session of its own for Drafts and Sent, so the list's folder stays selected;
-   *   `serverFilesSent`: the operator says the submission server files sent mail itself
+   * @param {Services} services
    * @param {DraftFields} fields
    * @param {Origin | null} origin
    * @param {LocalDrafts | null} [local] where the device keeps it
@@ -269,6 +287,8 @@ export class Composer extends EventTarget {
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.idleTimer = undefined;
     this.closed = false;
+    /** Takes the message back while the undo window is open. @type {(() => void) | null} */
+    this.undo = null;
   }
 
   /** The fields changed: save to the server once the user pauses. @param {Partial<DraftFields>} changes */
@@ -324,45 +344,71 @@ export class Composer extends EventTarget {
   }
 
   /**
+   * Waits the undo window: rejects with code UNDONE if `undo()` is called before it ends.
+   * @param {number} undoMs
+   * @returns {Promise<void>}
+   */
+  undoWindow(undoMs) {
+    clearTimeout(this.idleTimer);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.undo = null;
+        resolve();
+      }, undoMs);
+      this.undo = () => {
+        clearTimeout(timer);
+        this.undo = null;
+        reject(Object.assign(new Error("Sending was undone."), { code: "UNDONE" }));
+      };
+    });
+  }
+
+  /**
    * Sends after the undo window (`undo()` before it ends sends nothing), then
    * files the copy in Sent, marks the original and removes the draft.
    * Resolves with the send's result; rejects with the failure, the form's
    * fields untouched.
    * @param {{onProgress?: (sent: number, total: number) => void, undoMs?: number}} [options]
    */
-  send({ onProgress, undoMs = UNDO_MS } = {}) {
-    clearTimeout(this.idleTimer);
-    /** @type {() => void} */
-    let cancel = () => {};
-    const waited = new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, undoMs);
-      cancel = () => {
-        clearTimeout(timer);
-        reject(Object.assign(new Error("Sending was undone."), { code: "UNDONE" }));
-      };
-    });
-    this.undo = cancel;
+  async send({ onProgress, undoMs = UNDO_MS } = {}) {
+    const waited = this.undoWindow(undoMs);
     // Chosen once: a retry after a failure is the same message to the recipients
     // (and to Gmail, which drops a second copy with the same Message-ID).
     this.fields.messageId ??= newMessageId(this.fields.from.address);
-    const result = (async () => {
-      await waited;
-      this.undo = null;
-      // A save in flight finishes first, so the draft it makes is the one removed.
-      await this.saving.catch(() => {});
-      const smtp = await this.services.smtp();
-      let sent;
-      try {
-        sent = await smtp.send(this.draft(), { onProgress });
-      } finally {
-        smtp.close().catch(() => {});
-      }
-      this.closed = true;
-      await this.local?.remove().catch(() => {});
-      await this.afterSent().catch((error) => this.report("filing-failed", error));
-      return sent;
-    })();
-    return result;
+    await waited;
+    // A save in flight finishes first, so the draft it makes is the one removed.
+    await this.saving.catch(() => {});
+    const sent = await deliver(this.services, this.draft(), { onProgress });
+    this.closed = true;
+    await this.local?.remove().catch(() => {});
+    await this.afterSent().catch((error) => this.report("filing-failed", error));
+    return sent;
+  }
+
+  /**
+   * Offline: after the undo window, the message goes to the outbox, to be sent
+   * when the connection returns.
+   * @param {(entry: Outgoing) => Promise<void>} put where the outbox keeps it
+   * @param {{undoMs?: number}} [options]
+   */
+  async sendLater(put, { undoMs = UNDO_MS } = {}) {
+    await this.undoWindow(undoMs);
+    await this.queue(put, "send");
+  }
+
+  /**
+   * Puts the message in the outbox, to be sent (or saved to Drafts) when the
+   * connection returns; the form is done with it.
+   * @param {(entry: Outgoing) => Promise<void>} put
+   * @param {"send" | "draft"} kind
+   */
+  async queue(put, kind) {
+    clearTimeout(this.idleTimer);
+    this.fields.messageId ??= newMessageId(this.fields.from.address);
+    await this.saving.catch(() => {});
+    await put({ kind, fields: { ...this.draft(), messageId: this.fields.messageId }, origin: this.origin, draftUid: this.draftUid, queuedAt: Date.now(), attempts: 0 });
+    this.closed = true;
+    await this.local?.remove().catch(() => {});
   }
 
   /** Files the copy in Sent (unless the server did), marks the original, removes the draft. */

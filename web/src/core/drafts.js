@@ -87,16 +87,23 @@ export async function loadDraft(imap, folder, uid) {
  * @param {{sentFolder?: string | null, serverFilesSent?: boolean, origin?: Origin | null, draftFolder?: string | null, draftUid?: number | null}} options
  */
 export async function afterSend(imap, compose, sent, { sentFolder = null, serverFilesSent = false, origin = null, draftFolder = null, draftUid = null }) {
-  if (sentFolder && !serverFilesSent) {
-    await imap.select(sentFolder);
-    const filed = await imap.searchRaw(`HEADER Message-ID ${JSON.stringify(sent.messageId)}`);
-    if (!filed.length) await imap.append(sentFolder, compose.buildMessage(sent, { keep: true }), { flags: ["\\Seen"] });
+  if (sentFolder && !serverFilesSent && !(await filedIn(imap, sentFolder, sent.messageId))) {
+    await imap.append(sentFolder, compose.buildMessage(sent, { keep: true }), { flags: ["\\Seen"] });
   }
   if (origin) {
     await imap.select(origin.folder);
     await imap.setFlags([origin.uid], [origin.flag], "add");
   }
   if (draftFolder && draftUid !== null) await removeMessage(imap, draftFolder, draftUid);
+}
+
+/**
+ * Whether `folder` holds a message with this Message-ID (leaves it selected).
+ * @param {Imap} imap @param {string} folder @param {string} messageId
+ */
+export async function filedIn(imap, folder, messageId) {
+  await imap.select(folder);
+  return (await imap.searchRaw(`HEADER Message-ID ${JSON.stringify(messageId)}`)).length > 0;
 }
 
 /**

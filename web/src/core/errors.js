@@ -1,5 +1,8 @@
 // What to tell the user when something fails, from the client's error codes.
 
+/** Failures that say the server is out of reach, not that what was asked is wrong. */
+export const UNREACHABLE = ["CONNECTION_LOST", "BRIDGE_REFUSED", "TIMEOUT"];
+
 /**
  * A sentence for a failed sign-in, naming what went wrong and what to do.
  * @param {{code?: string, message?: string}} error

@@ -18,12 +18,13 @@
 // Storage errors never reach the session. A full disk first costs the kept
 // messages of other folders, then the rows of the folder opened longest ago;
 // a write that still fails (or any other storage error) stops caching, reported
-// once through `onFailure`. Drafts live elsewhere (compose) and are never evicted here.
+// once through `onFailure`. The outbox (messages sent while offline, drafts
+// closed offline) is never evicted: it is not a copy of anything on the server.
 
 import { decodeSummaries } from "../../pkg/client_wasm.js";
 
 /** Bumped with every change of stores or keys; `upgrade` below says how to get there. */
-const SCHEMA = 4;
+const SCHEMA = 5;
 const PREFIX = "webmail-mail:";
 /**
  * The accounts ("user\nserver") whose mail this device keeps, each with the
@@ -106,6 +107,7 @@ export function rememberFirstScreen(account, path, rows) {
  * @typedef {{kind: "flags", path: string, uidValidity: number, uids: number[], flags: string[], mode: "add" | "remove" | "replace"}
  *   | {kind: "move", path: string, uidValidity: number, uids: number[], target: string}
  *   | {kind: "expunge", path: string, uidValidity: number, uids: number[]}} Change a change made offline, for the server
+ * @typedef {import("./outbox.js").Outgoing} Outgoing
  */
 
 /** The database's name for `account` (user at upstream). @param {string} account */
@@ -134,6 +136,8 @@ function upgrade(database, from) {
     database.createObjectStore("packs");
     database.createObjectStore("packIndex");
   }
+  // 5: the outbox, by Message-ID.
+  if (from < 5) database.createObjectStore("outbox");
 }
 
 /** @template T @param {IDBRequest<T>} request @returns {Promise<T>} */
@@ -464,10 +468,8 @@ export class MailCache {
    * caller's to report: the change would be lost.
    * @param {Change} change
    */
-  async queueChange(change) {
-    const transaction = this.database.transaction("changes", "readwrite");
-    transaction.objectStore("changes").add(change);
-    await committed(transaction);
+  queueChange(change) {
+    return this.keepWhole("changes", (store) => store.add(change));
   }
 
   /**
@@ -481,10 +483,57 @@ export class MailCache {
   }
 
   /** A change the server has now (or that was dropped). @param {IDBValidKey} key */
-  async changeDone(key) {
-    const transaction = this.database.transaction("changes", "readwrite");
-    transaction.objectStore("changes").delete(key);
+  changeDone(key) {
+    return this.keepWhole("changes", (store) => store.delete(key));
+  }
+
+  /**
+   * One write of what the user did (a change, a message in the outbox): unlike
+   * kept mail it is not given up on a failure, which goes to the caller.
+   * @param {string} name @param {(store: IDBObjectStore) => void} write
+   */
+  async keepWhole(name, write) {
+    const transaction = this.database.transaction(name, "readwrite");
+    write(transaction.objectStore(name));
     await committed(transaction);
+  }
+
+  /**
+   * Puts a message in the outbox, or updates it there. Like a queued change,
+   * a failure is the caller's to report: the message would be lost.
+   * @param {Outgoing} entry
+   */
+  putOutgoing(entry) {
+    return this.keepWhole("outbox", (store) => store.put(entry, entry.fields.messageId));
+  }
+
+  /**
+   * What waits in the outbox, oldest first.
+   * @returns {Promise<Outgoing[]>}
+   */
+  async outgoing() {
+    /** @type {Outgoing[]} */
+    const entries = await settled(this.database.transaction("outbox").objectStore("outbox").getAll());
+    return entries.sort((a, b) => a.queuedAt - b.queuedAt);
+  }
+
+  /** A message that left the outbox (sent, saved to Drafts, or back in the form). @param {string} messageId */
+  outgoingDone(messageId) {
+    return this.keepWhole("outbox", (store) => store.delete(messageId));
+  }
+
+  /**
+   * Keeps the server's entry from the bridge's list, so that offline the page
+   * still knows whether (and how) it sends mail.
+   * @param {object} server
+   */
+  saveServer(server) {
+    return this.write(["meta"], (transaction) => transaction.objectStore("meta").put(server, "server"));
+  }
+
+  /** The server's entry kept by `saveServer`, if any. @returns {Promise<any>} */
+  async server() {
+    return settled(this.database.transaction("meta").objectStore("meta").get("server"));
   }
 
   /**

@@ -79,13 +79,17 @@ export class OfflineClient extends EventTarget {
     this.open = null;
     /** @type {Map<number, MessageSummary>} */
     this.rows = new Map();
-    /** Changes made here that the server does not have yet. */
+    /** Changes made here that the server does not have yet (drafts closed here count). */
     this.waiting = 0;
+    /** Messages sent here, waiting in the outbox. */
+    this.outbox = 0;
   }
 
-  /** Counts the changes waiting for the server (the banner shows them). */
+  /** Counts what waits for the server: changes, drafts and the outbox (the banner shows them). */
   async countWaiting() {
-    this.waiting = (await this.cache.changes()).length;
+    const outgoing = await this.cache.outgoing();
+    this.outbox = outgoing.filter((entry) => entry.kind === "send").length;
+    this.waiting = (await this.cache.changes()).length + outgoing.length - this.outbox;
     this.dispatchEvent(Object.assign(new Event("state"), { state: "offline" }));
   }
 

@@ -279,10 +279,11 @@ export class WebmailApp extends HTMLElement {
       this.banner.textContent = "The connection to the mail server was lost. Reconnecting…";
     } else if (state === "offline") {
       this.banner.hidden = false;
-      const waiting = /** @type {any} */ (this.core?.client)?.waiting ?? 0;
+      const { waiting = 0, outbox = 0 } = /** @type {any} */ (this.core?.client) ?? {};
       this.banner.replaceChildren(
         "Offline: showing the mail kept on this device. ",
         waiting ? `${waiting === 1 ? "1 change waits" : `${waiting} changes wait`} for the server. ` : "",
+        outbox ? `${outbox === 1 ? "1 message waits" : `${outbox} messages wait`} in the outbox. ` : "",
         h("button", { type: "button", onclick: () => this.signing.goOnline() }, "Try again"),
       );
     } else if (state === "closed") {

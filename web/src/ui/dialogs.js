@@ -151,9 +151,10 @@ export function identityDialog(identity) {
  * evict it, and a button that removes it.
  * @param {{usage: number, quota: number} | null} used what this origin stores, and may
  * @param {boolean} persisted whether the browser promised not to evict it
+ * @param {number} [unsent] messages written offline that removing would lose
  * @returns {Promise<boolean>} true when the user asked to remove it
  */
-export function deviceDialog(used, persisted) {
+export function deviceDialog(used, persisted, unsent = 0) {
   const size = (/** @type {number} */ bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
   return modal(
     "Mail on this device",
@@ -167,6 +168,7 @@ export function deviceDialog(used, persisted) {
           ? "The browser keeps it until you remove it."
           : "The browser may remove it when the disk is short; the mail stays on the server.",
       ),
+      unsent ? h("p", { class: "warning" }, unsentWarning(unsent)) : null,
       h(
         "div",
         { class: "dialog-actions" },
@@ -176,6 +178,14 @@ export function deviceDialog(used, persisted) {
     ],
     false,
   );
+}
+
+/**
+ * What removing the mail from this device would lose: written here, not yet on the server.
+ * @param {number} unsent messages in the outbox (sent or closed offline)
+ */
+export function unsentWarning(unsent) {
+  return `${unsent === 1 ? "1 message written offline has" : `${unsent} messages written offline have`} not reached the mail server yet: removing the mail from this device loses ${unsent === 1 ? "it" : "them"}.`;
 }
 
 /**

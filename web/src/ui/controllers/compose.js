@@ -1,6 +1,8 @@
 // Writing mail: opening the form for a new message, a reply, a reply to all or
 // a forward; saving drafts; sending with "Undo" for a few seconds, progress for
-// large attachments, and a refused recipient shown on its field.
+// large attachments, and a refused recipient shown on its field. Offline (mail
+// kept on this device, the server out of reach) a message sent goes to the
+// outbox and a draft closed waits there too; both go once the session is back.
 
 import { signIn } from "../../core/session.js";
 import { PageTls, loadTls } from "../../core/page-tls.js";
@@ -9,6 +11,7 @@ import { draftFromMessage } from "../../core/drafts.js";
 import { Correspondents, mailboxesOf, parseAddresses } from "../../core/addresses.js";
 import { identityDialog } from "../dialogs.js";
 import { actionMessage, sendMessage } from "../../core/errors.js";
+import { sendOutbox, takeRefused } from "../../core/outbox.js";
 
 /** @typedef {import("../../core/compose.js").DraftFields} DraftFields */
 /** @typedef {ReturnType<import("../compose-form.js").ComposeForm["fields"]>} TypedFields */
@@ -69,6 +72,28 @@ export class ComposeController {
     const upstream = this.app.credentials?.upstream;
     const server = this.app.servers.find((entry) => entry.name === upstream);
     return server?.canSend ? server : null;
+  }
+
+  /** Whether the page shows the kept mail, the server out of reach. */
+  get offline() {
+    return this.app.signing.offline !== null;
+  }
+
+  /**
+   * What a composer runs on, for the session `core`; offline, drafts are not
+   * saved to the server (the outbox keeps them when the form closes).
+   * @param {any} compose @param {import("../../core/mail-core.js").MailCore} core
+   * @returns {import("../../core/compose.js").Services}
+   */
+  services(compose, core) {
+    return {
+      compose,
+      imap: () => this.imap(),
+      smtp: () => this.smtp(compose),
+      drafts: this.offline ? null : (core.special("\\Drafts")?.path ?? null),
+      sent: core.special("\\Sent")?.path ?? null,
+      serverFilesSent: this.submission?.submission?.filesSent ?? false,
+    };
   }
 
   /** An IMAP session of compose's own, so the list's folder stays selected. */
@@ -135,9 +160,64 @@ export class ComposeController {
   }
 
   /**
+   * Signed in again with mail kept here: what waits in the outbox goes, and
+   * the user hears how it went; a message the server refused comes back in
+   * the form with the refusal.
+   * @param {import("../../core/mail-core.js").MailCore} core
+   */
+  async sendOutbox(core) {
+    const cache = core.cache;
+    try {
+      if (!cache || !this.submission || this.offline) return;
+      const waiting = await cache.outgoing();
+      if (waiting.some((entry) => !entry.failed)) {
+        const run = await sendOutbox(cache, this.services(await loadCompose(this.app.wasmUrl), core));
+        if (!run || this.app.core !== core) return;
+        this.outboxSaid(run);
+      }
+      await this.offerRefused(cache);
+    } finally {
+      // However it went (another tab sending it included): for tests and benchmarks to wait on.
+      performance.mark("webmail:outbox-done");
+    }
+  }
+
+  /** Says what a run of the outbox did. @param {import("../../core/outbox.js").OutboxRun} run */
+  outboxSaid(run) {
+    const toast = (/** @type {string} */ text, error = false) => {
+      this.app.toasts.show({ text, error }, () => {});
+      this.app.toasts.announce(text);
+    };
+    if (run.sent.length) {
+      const missed = run.sent.flatMap(({ rejected }) => rejected.map((refusal) => `${refusal.address} (${refusal.message})`));
+      const what = run.sent.length === 1 ? "The message in the outbox was sent" : `The ${run.sent.length} messages in the outbox were sent`;
+      toast(missed.length ? `${what}, but not to ${missed.join(", ")}.` : `${what}.`, missed.length > 0);
+    }
+    if (run.saved) toast(run.saved === 1 ? "The draft written offline was saved to Drafts." : `The ${run.saved} drafts written offline were saved to Drafts.`);
+    for (const error of run.filingFailed) toast(actionMessage("Filing the sent message", error), true);
+    if (run.stopped) toast("The outbox waits: the mail server cannot be reached for sending.", true);
+  }
+
+  /**
+   * A message of the outbox that the server refused goes back to the form, with
+   * the refusal, to be mended (kept on this device as the form's message first).
+   * @param {import("../../core/mail-cache.js").MailCache} cache
+   */
+  async offerRefused(cache) {
+    const credentials = this.app.credentials;
+    if (this.composer || !credentials) return;
+    const local = new LocalDrafts(credentials.username);
+    const entry = await takeRefused(cache, ({ fields, origin, draftUid }) => local.put({ fields, origin, draftUid }));
+    if (!entry?.failed) return;
+    await this.open("outbox", entry);
+    if (this.composer) this.showSendFailure(this.composer, entry.failed);
+  }
+
+  /**
    * Opens the form.
-   * @param {"new" | "reply" | "replyAll" | "forward" | "draft" | "restore"} kind
-   * @param {{fields: DraftFields, origin: import("../../core/compose.js").Origin | null, draftUid: number | null}} [saved] what `restore` brings back
+   * @param {"new" | "reply" | "replyAll" | "forward" | "draft" | "restore" | "outbox"} kind
+   * @param {{fields: DraftFields, origin: import("../../core/compose.js").Origin | null, draftUid: number | null}} [saved]
+   *   what `restore` brings back, or the refused message of the outbox
    */
   async open(kind, saved) {
     const core = this.app.core;
@@ -153,7 +233,7 @@ export class ComposeController {
     }
     try {
       const compose = await loadCompose(this.app.wasmUrl);
-      const identities = await loadIdentities(credentials.username, core.client);
+      const identities = await loadIdentities(credentials.username, this.offline ? null : core.client);
       const message = this.app.reading.message;
       /** @type {DraftFields} */
       let fields;
@@ -161,10 +241,10 @@ export class ComposeController {
       let title = "New message";
       /** The server copy the next save replaces. */
       let draftUid = saved?.draftUid ?? null;
-      if (kind === "restore" && saved) {
+      if ((kind === "restore" || kind === "outbox") && saved) {
         fields = saved.fields;
         origin = saved.origin;
-        title = "Unsent message";
+        title = kind === "outbox" ? "Not sent" : "Unsent message";
       } else if (kind === "draft" && message) {
         // A draft from Drafts, to go on with: the next save replaces it, sending removes it.
         fields = await draftFromMessage(message, this.attachmentFetcher(message));
@@ -183,15 +263,7 @@ export class ComposeController {
         origin = { folder: /** @type {string} */ (core.list.path), uid: message.uid, flag: "\\Answered" };
         title = kind === "replyAll" ? "Reply to all" : "Reply";
       }
-      const services = {
-        compose,
-        imap: () => this.imap(),
-        smtp: () => this.smtp(compose),
-        drafts: core.special("\\Drafts")?.path ?? null,
-        sent: core.special("\\Sent")?.path ?? null,
-        serverFilesSent: this.submission?.submission?.filesSent ?? false,
-      };
-      const composer = new Composer(services, fields, origin, new LocalDrafts(credentials.username));
+      const composer = new Composer(this.services(compose, core), fields, origin, new LocalDrafts(credentials.username));
       composer.draftUid = draftUid;
       composer.addEventListener("draft-saving", () => this.app.composeForm.status("Saving draft…"));
       composer.addEventListener("draft-saved", () => this.app.composeForm.status("Draft saved"));
@@ -202,7 +274,7 @@ export class ComposeController {
       this.composer = composer;
       this.title = title;
       this.identities = identities;
-      this.app.composeForm.open({ title, fields, identities, fileLimit: await this.limit(compose), suggest: (typed, chosen) => this.suggest(typed, chosen) });
+      this.app.composeForm.open({ title, fields, identities, fileLimit: this.offline ? null : await this.limit(compose), suggest: (typed, chosen) => this.suggest(typed, chosen) });
     } catch (error) {
       this.composer = null;
       this.app.actions.failed("Opening the message form", error);
@@ -300,15 +372,41 @@ export class ComposeController {
     await composer.saveDraft().catch((error) => this.app.composeForm.status(actionMessage("Saving the draft", error), true));
   }
 
-  /** Closes the form; the draft stays in Drafts. @param {TypedFields} typed */
+  /** Closes the form; the draft stays in Drafts (offline, in the outbox until the server is back). @param {TypedFields} typed */
   async close(typed) {
     const composer = this.composer;
     if (!composer) return;
     composer.update(this.parse(typed).fields);
     this.composer = null;
     this.app.composeForm.close();
+    const outbox = this.outbox();
+    if (this.offline && outbox) {
+      await composer
+        .queue(outbox, "draft")
+        .then(() => this.app.toasts.show({ text: "The draft is kept on this device until the mail server is back, then saved to Drafts." }, () => {}))
+        .catch((error) => {
+          this.reopen(composer);
+          this.app.composeForm.status(actionMessage("Keeping the draft on this device", error), true);
+        });
+      return;
+    }
     await composer.saveDraft().catch((error) => this.app.actions.failed("Saving the draft", error));
     await composer.close();
+  }
+
+  /**
+   * Where the outbox keeps a message (the mail kept on this device), counted
+   * in the offline banner; null without kept mail.
+   * @returns {((entry: import("../../core/outbox.js").Outgoing) => Promise<void>) | null}
+   */
+  outbox() {
+    const core = this.app.core;
+    const cache = core?.cache;
+    if (!core || !cache) return null;
+    return async (entry) => {
+      await cache.putOutgoing(entry);
+      await /** @type {any} */ (core.client).countWaiting?.();
+    };
   }
 
   async discard() {
@@ -341,7 +439,17 @@ export class ComposeController {
       },
       () => {},
     );
+    const outbox = this.outbox();
     try {
+      if (this.offline && outbox) {
+        await composer.sendLater(outbox, { undoMs });
+        notice.remove();
+        this.composer = null;
+        const text = "The message is in the outbox: it is sent when the mail server is back.";
+        this.app.toasts.show({ text }, () => {});
+        this.app.toasts.announce(text);
+        return;
+      }
       const sent = await composer.send({
         undoMs,
         onProgress: (done, total) => notice.setText(`Sending… ${Math.floor((done / total) * 100)}%`),
@@ -361,12 +469,20 @@ export class ComposeController {
   }
 
   /**
-   * Back to the form with everything in it, after Undo or a failure.
-   * @param {Composer} composer @param {{code?: string, message?: string, limit?: number, rejected?: {address: string, message: string}[]}} error
+   * Back to the form with everything in it, after Undo or a failure (said when given).
+   * @param {Composer} composer @param {{code?: string, message?: string, limit?: number, rejected?: {address: string, message: string}[]}} [error]
    */
   reopen(composer, error) {
     this.composer = composer;
     this.app.composeForm.open({ title: this.title ?? "New message", fields: composer.fields, identities: this.identities ?? [], fileLimit: null, suggest: (typed, chosen) => this.suggest(typed, chosen) });
+    if (error) this.showSendFailure(composer, error);
+  }
+
+  /**
+   * The open form says why its message was not sent: on the refused addresses, and in its status line.
+   * @param {Composer} composer @param {{code?: string, message?: string, limit?: number, rejected?: {address: string, message: string}[]}} error
+   */
+  showSendFailure(composer, error) {
     if (error.code === "UNDONE") {
       this.app.composeForm.status("Not sent.");
       return;

@@ -1,17 +1,15 @@
 // Signing in and out: the server list, sign-in with TLS in the page where the server needs it, refused certificates, and starting the session.
 
-import { certificateDialog, confirmDialog, deviceDialog } from "../dialogs.js";
+import { certificateDialog, confirmDialog, deviceDialog, unsentWarning } from "../dialogs.js";
 import { MailCore } from "../../core/mail-core.js";
 import { FIRST_SCREEN_ROWS, MailCache, keptAccounts, rememberFirstScreen, setKept, storageUsed } from "../../core/mail-cache.js";
 import { MessageList } from "../../core/message-list.js";
 import { OfflineClient, replayChanges } from "../../core/offline-client.js";
 import { Selection } from "../../core/selection.js";
 import { fetchUpstreams, loadClient, signIn } from "../../core/session.js";
-import { actionMessage, signInMessage } from "../../core/errors.js";
+import { UNREACHABLE, actionMessage, signInMessage } from "../../core/errors.js";
 import { loadTls, isEndToEnd, PageTls, CERTIFICATE_CODES } from "../../core/page-tls.js";
 
-/** Failures that say the server is out of reach, not that the sign-in is wrong. */
-const UNREACHABLE = ["CONNECTION_LOST", "BRIDGE_REFUSED", "TIMEOUT"];
 /** A kept session whose connection has been gone this long goes on with the kept mail. */
 const KEPT_AFTER_MS = 5_000;
 
@@ -105,8 +103,12 @@ export class SignInController {
     const refresh = Number(this.app.getAttribute("refresh-seconds"));
     const core = new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {});
     core.cache = await this.deviceCache(accountOf(details, upstream), Boolean(details.keepMail));
+    const server = this.app.servers.find((entry) => entry.name === upstream);
+    if (core.cache && server) await core.cache.saveServer(server);
     if (core.cache) await this.replay(client, core.cache);
     await this.start(core);
+    // Not awaited: the mailbox is usable while the outbox goes.
+    this.app.composing.sendOutbox(core).catch((error) => this.app.toasts.show({ text: actionMessage("Sending the outbox", error), error: true }, () => {}));
   }
 
   /**
@@ -139,11 +141,14 @@ export class SignInController {
     const core = new MailCore(/** @type {any} */ (offlineClient));
     core.cache = cache;
     this.offline = details;
+    // Whether (and how) this server sends, as the bridge said when last online: offline, mail written waits in the outbox.
+    const server = await cache.server().catch(() => undefined);
+    if (server && !this.app.servers.some((entry) => entry.name === server.name)) this.app.servers = [...this.app.servers, server];
     // In memory only, to sign in again once the server is back.
     this.app.credentials = { username: details.username, password: details.password, upstream: details.upstream, host: details.host, port: details.port };
     this.app.keptAccount = account;
     this.app.deviceButton.hidden = false;
-    this.app.composeButton.hidden = true;
+    this.app.composeButton.hidden = !this.app.composing.submission;
     this.app.signInForm.reset();
     await this.start(core);
     await offlineClient.countWaiting();
@@ -375,9 +380,14 @@ export class SignInController {
     const account = this.app.keptAccount;
     if (!account) return;
     const persisted = Boolean(await navigator.storage?.persisted?.().catch(() => false));
-    if (!(await deviceDialog(await storageUsed(), persisted))) return;
+    if (!(await deviceDialog(await storageUsed(), persisted, await this.unsent()))) return;
     await this.removeDeviceMail(account);
     this.app.toasts.show({ text: "The mail on this device was removed. It stays on the server." }, () => {});
+  }
+
+  /** Messages in the outbox of the kept mail, which removing it would lose. */
+  async unsent() {
+    return (await this.app.core?.cache?.outgoing().catch(() => []))?.length ?? 0;
   }
 
   /** @param {string} account */
@@ -397,11 +407,12 @@ export class SignInController {
   async signOut() {
     this.offline = null;
     const account = this.app.keptAccount;
+    const unsent = account ? await this.unsent() : 0;
     if (
       account &&
       (await confirmDialog({
         title: "Remove your mail from this device?",
-        text: "This browser keeps a copy of your mail for your next visit. On a shared computer, remove it; Cancel keeps it.",
+        text: `This browser keeps a copy of your mail for your next visit. On a shared computer, remove it; Cancel keeps it.${unsent ? ` ${unsentWarning(unsent)}` : ""}`,
         confirm: "Remove",
       }))
     ) {
