@@ -14,6 +14,44 @@ import { launchBrowser } from "./browser.mjs";
 /** A server the sign-in form can name; nothing here signs in. */
 const UPSTREAM = `[[upstream]]\nname = "local"\naddress = "127.0.0.1:1"\ntls = "none"\n`;
 
+/**
+ * Follows the browser's service worker versions (through the DevTools protocol,
+ * from a blank page that is no client of them): `activated(id)` resolves once
+ * a version other than `id` is active, and fails after 30 seconds without one.
+ * @param {import("playwright-core").CDPSession} cdp
+ */
+async function watchWorkers(cdp) {
+  /** @type {Map<string, string>} */
+  const status = new Map();
+  /** @type {(() => void)[]} */
+  const waiters = [];
+  cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
+    for (const version of versions) status.set(version.versionId, version.status);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  await cdp.send("ServiceWorker.enable");
+  const activeOther = (/** @type {string | null} */ except) => [...status].find(([id, state]) => id !== except && state === "activated")?.[0];
+  return {
+    /** The active version's id, once there is one. @param {string | null} [except] @returns {Promise<string>} */
+    async activated(except = null) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const id = activeOther(except);
+        if (id) return id;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no service worker version but ${except} became active in 30 s`);
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve(undefined);
+          });
+        });
+      }
+    },
+  };
+}
+
 /** Which build the page and its script came from, read through the service worker. */
 function builds(page) {
   return page.evaluate(async () => {
@@ -30,10 +68,12 @@ test("the app installs, keeps only its shell, starts without the bridge and upda
   let bridge = await startBridge(UPSTREAM, { webRoot });
   const browser = await launchBrowser();
   try {
+    const workers = await watchWorkers(await browser.context.newCDPSession(await browser.newPage()));
     let page = await browser.newPage();
     await page.goto(bridge.url);
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const buildA = await workers.activated();
 
     const cdp = await browser.context.newCDPSession(page);
     const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
@@ -80,16 +120,12 @@ test("the app installs, keeps only its shell, starts without the bridge and upda
     });
     assert.deepEqual(await builds(page), { page: "A", index: "A", script: "A" }, "build B waits while build A runs");
 
-    // ...and once no page of build A is open, build B takes over, all of it.
+    // ...and once no page of build A is open, build B takes over, all of it. (A page
+    // opened before the browser gets to that would be build A's, whole, and keep B waiting.)
     await page.close();
+    await workers.activated(buildA);
     page = await browser.newPage();
     await page.goto(bridge.url);
-    // Activated: build A's cache is deleted by then.
-    await page.waitForFunction(async () => {
-      const registration = await navigator.serviceWorker.getRegistration();
-      return registration?.active?.state === "activated" && !registration.waiting && (await caches.keys()).join() === "webmail-shell-build-b";
-    });
-    await page.reload();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     assert.deepEqual(await builds(page), { page: "B", index: "B", script: "B" });
     const names = await page.evaluate(() => caches.keys());
