@@ -19,6 +19,27 @@ export function serverFlags(server, mailbox, uid) {
   return output.replace(/^flags:\s*/m, "").trim().split(/\s+/).filter(Boolean);
 }
 
+/** A short plain-text message with `subject`, dated now, as another client would deliver it. */
+export function plainMessage(subject, from = "Grace Hopper <grace@example.org>") {
+  return [
+    `From: ${from}`,
+    "To: Alice <alice@example.org>",
+    `Subject: ${subject}`,
+    `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
+    `Message-ID: <${subject.replace(/\W+/g, "-")}@example.org>`,
+    "",
+    "Delivered while the page was open.",
+    "",
+  ].join("\r\n");
+}
+
+/** Deletes `mailbox` with its messages and creates it again: a new UIDVALIDITY, as after a server-side restore. */
+export function recreateMailbox(server, mailbox) {
+  const user = server.users[0].username;
+  execFileSync(DOVEADM, ["-c", server.config_file, "mailbox", "delete", "-u", user, mailbox]);
+  execFileSync(DOVEADM, ["-c", server.config_file, "mailbox", "create", "-u", user, mailbox]);
+}
+
 /** Delivers a raw message into a mailbox as another client would (doveadm save). */
 export function saveMessage(server, mailbox, raw, user = server.users[0].username) {
   execFileSync(DOVEADM, ["-c", server.config_file, "save", "-u", user, "-m", mailbox], { input: raw });

@@ -5,22 +5,34 @@
 // before any socket opens, and what changed on the server meanwhile is caught
 // up in the SELECT. Unticked, nothing of the mail is written to storage.
 // Offline, mail written waits in the outbox and goes once when the server is back.
+// A folder recreated on the server (new UIDVALIDITY) drops what was kept of it; a
+// corrupted database is rebuilt from the server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "./harness.mjs";
 import { withWebmail, waitForRows, openMessage, openFolder, eventually, row, grid, loadedRows } from "./ui.mjs";
 import { startBridge, upstreamFor } from "./bridge.mjs";
-import { addServerFlags, expungeOnServer, serverFlags, serverSearch, serverUids } from "./doveadm.mjs";
+import { addServerFlags, expungeOnServer, plainMessage, recreateMailbox, saveMessage, serverFlags, serverSearch, serverUids } from "./doveadm.mjs";
 
-/** Names of this origin's IndexedDB databases and its localStorage keys. */
+/** Names of this origin's IndexedDB databases, its localStorage keys and the paths in its Cache Storage. */
 function storage(page) {
-  return page.evaluate(async () => ({
-    databases: (await indexedDB.databases()).map((entry) => entry.name).sort(),
-    keys: Object.keys(localStorage).sort(),
-  }));
+  return page.evaluate(async () => {
+    const cached = [];
+    for (const name of await caches.keys()) for (const request of await (await caches.open(name)).keys()) cached.push(new URL(request.url).pathname);
+    return { databases: (await indexedDB.databases()).map((entry) => entry.name).sort(), keys: Object.keys(localStorage).sort(), cached };
+  });
 }
 
-/** What the device keeps for `account`: folders, rows (decoded or packed by the fill), messages and the outbox's Message-IDs. */
+/** The app shell's files as the service worker keeps them ("/index.html", ...). */
+const SHELL = JSON.parse(/const SHELL = (\[.*\]);/.exec(readFileSync(path.join(ROOT, "web/dist/sw.js"), "utf8"))[1]).map((file) => `/${file}`);
+
+/**
+ * What the device keeps for `account`: folders, rows (decoded or packed by the
+ * fill), messages, each also by folder path, and the outbox's Message-IDs.
+ */
 function kept(page, account) {
   return page.evaluate(
     (name) =>
@@ -35,7 +47,14 @@ function kept(page, account) {
           transaction.oncomplete = () => {
             database.close();
             const rows = new Set([...found.rows.map((key) => key.join("\n")), ...found.packIndex.flatMap((entry) => [...entry.value].map((uid) => [...entry.key.slice(0, 2), uid].join("\n")))]);
-            resolve({ folders: found.folders.map((folder) => folder.path), rows: rows.size, messages: found.messages.length, outbox: found.outbox });
+            const byFolder = {};
+            const count = (path, what) => {
+              byFolder[path] ??= { rows: 0, messages: 0 };
+              byFolder[path][what]++;
+            };
+            for (const key of rows) count(key.split("\n")[0], "rows");
+            for (const key of found.messages) count(key[0], "messages");
+            resolve({ folders: found.folders.map((folder) => folder.path), rows: rows.size, messages: found.messages.length, byFolder, outbox: found.outbox });
           };
           const store = (name) => transaction.objectStore(name);
           store("folders").getAll().onsuccess = (event) => (found.folders = event.target.result);
@@ -125,6 +144,7 @@ test("kept on this device, a folder paints before its SELECT, a message opened b
     const left = await storage(page);
     assert.ok(!left.databases.some((name) => name.startsWith("webmail-mail:")), `no mail database: ${left.databases}`);
     assert.ok(!left.keys.some((key) => key.startsWith("webmail.correspondents")), `no correspondents: ${left.keys}`);
+    assert.deepEqual(left.cached.filter((file) => !SHELL.includes(file)), [], "Cache Storage holds the app shell alone");
     assert.equal(await page.getByRole("button", { name: "On this device" }).isVisible(), false);
   });
 });
@@ -446,5 +466,57 @@ test("mail written offline waits in the outbox and goes once when the server is 
       await second.close();
       await again.stop();
     }
+  });
+});
+
+test("a folder recreated on the server (a new UIDVALIDITY) drops what the device kept of it", async () => {
+  await withWebmail({ messages: 40, signIn: false }, async ({ page, server, user }) => {
+    const account = `${user.username}\nlocal`;
+    const name = server.manifest.find((message) => message.folder !== "INBOX" && message.folder.split("/").length === 1 && message.subject).folder;
+    const before = server.manifest.filter((message) => message.folder === name && message.subject);
+    await signIn(page, user, true);
+    await openFolder(page, name);
+    await openMessage(page, before[0].subject);
+    await eventually(async () => (await kept(page, account)).byFolder[name]?.messages === 1, "the opened message kept");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("dialog", { name: "Remove your mail from this device?" }).getByRole("button", { name: "Cancel" }).click();
+
+    // Restored from a backup, say: the same name, a new numbering, one message.
+    recreateMailbox(server, name);
+    saveMessage(server, name, plainMessage("Fresh after the restore"));
+    await signIn(page, user, true);
+    await row(page, "Fresh after the restore").waitFor();
+    assert.equal(await grid(page).getByRole("row").count(), 1, "only the folder's new message is listed");
+    for (const message of before.slice(0, 3)) assert.equal(await row(page, message.subject).count(), 0, `${message.subject} is gone`);
+    const left = await eventually(async () => {
+      const found = (await kept(page, account)).byFolder[name];
+      return found?.rows === 1 && found;
+    }, "the device keeps the new row alone");
+    assert.equal(left.messages, 0, "no message of the old numbering is kept");
+  });
+});
+
+test("a corrupted database on the device is rebuilt from the server, not a blank page", async () => {
+  await withWebmail({ messages: 30, signIn: false }, async ({ page, server, user }) => {
+    const account = `${user.username}\nlocal`;
+    await signIn(page, user, true);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("dialog", { name: "Remove your mail from this device?" }).getByRole("button", { name: "Cancel" }).click();
+    // What a crash mid-upgrade or a broken browser profile can leave: the version, not its stores.
+    await page.evaluate(async (name) => {
+      const settled = (request) => new Promise((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))));
+      const existing = await settled(indexedDB.open(name));
+      const version = existing.version;
+      existing.close();
+      await settled(indexedDB.deleteDatabase(name));
+      const request = indexedDB.open(name, version);
+      request.onupgradeneeded = () => request.result.createObjectStore("folders");
+      (await settled(request)).close();
+    }, `webmail-mail:${account}`);
+    await page.reload();
+    await signIn(page, user, true);
+    const newest = server.manifest.filter((message) => message.folder === "INBOX" && message.subject).sort((a, b) => b.uid - a.uid)[0];
+    await openMessage(page, newest.subject);
+    await eventually(async () => (await kept(page, account)).messages === 1, "the opened message kept again");
   });
 });

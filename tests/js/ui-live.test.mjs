@@ -4,20 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { withWebmail, row, folder, waitForCount, openMessage } from "./ui.mjs";
-import { saveMessage, serverUids } from "./doveadm.mjs";
-
-function message(subject, from = "Grace Hopper <grace@example.org>") {
-  return [
-    `From: ${from}`,
-    "To: Alice <alice@example.org>",
-    `Subject: ${subject}`,
-    `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
-    `Message-ID: <${subject.replace(/\W+/g, "-")}@example.org>`,
-    "",
-    "Delivered while the page was open.",
-    "",
-  ].join("\r\n");
-}
+import { plainMessage, saveMessage, serverUids } from "./doveadm.mjs";
 
 test("a message delivered by another client appears live, with counts, title and an announcement", async () => {
   await withWebmail({ messages: 30, seed: 12, signIn: false }, async (env) => {
@@ -29,7 +16,7 @@ test("a message delivered by another client appears live, with counts, title and
     await waitForCount(page, total);
     await page.waitForFunction((unseen) => document.title === `(${unseen}) Inbox — Webmail`, unseen);
 
-    saveMessage(server, "INBOX", message("Live arrival"));
+    saveMessage(server, "INBOX", plainMessage("Live arrival"));
     await row(page, "Live arrival").waitFor();
     await waitForCount(page, total + 1);
     await page.waitForFunction((unseen) => document.title === `(${unseen}) Inbox — Webmail`, unseen + 1);
@@ -48,7 +35,7 @@ test("a message delivered by another client appears live, with counts, title and
 
     // While another folder is open, new Inbox mail still raises the Inbox count.
     await folder(page, "Sent").locator(".tree-row").click();
-    saveMessage(server, "INBOX", message("Second arrival"));
+    saveMessage(server, "INBOX", plainMessage("Second arrival"));
     await page.waitForFunction(
       (count) => document.querySelector("webmail-app").shadowRoot.querySelector('[role=treeitem][aria-label="Inbox"]').getAttribute("aria-description") === `${count} unread`,
       unseen + 1,
@@ -63,7 +50,7 @@ test("a dropped connection shows a banner until the client has reconnected", asy
     await banner.waitFor();
     await banner.waitFor({ state: "hidden", timeout: 20000 });
     // The session works again: mail delivered now still arrives.
-    saveMessage(server, "INBOX", message("After the reconnect"));
+    saveMessage(server, "INBOX", plainMessage("After the reconnect"));
     await row(page, "After the reconnect").waitFor({ timeout: 20000 });
   });
 });

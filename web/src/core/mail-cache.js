@@ -32,6 +32,8 @@ const PREFIX = "webmail-mail:";
  * visit, it paints before even IndexedDB has opened.
  */
 const KEPT_KEY = "webmail.kept-mail";
+/** Every store of the schema: a database without one of them is corrupt, and rebuilt. */
+const STORES = ["folders", "rows", "messages", "meta", "changes", "packs", "packIndex", "outbox"];
 /** Where a folder's rows are: decoded, and packed as the server sent them. */
 const ROW_STORES = ["rows", "packs", "packIndex"];
 /** Rows in the first-screen snapshot: a tall window's worth. */
@@ -615,8 +617,9 @@ export class MailCache {
 
 /**
  * Opens the database at the current schema. An older one is upgraded; one
- * that says it is newer (a rolled-back app) or fails to open is rejected, and
- * `MailCache.open` rebuilds it from the server.
+ * that says it is newer (a rolled-back app), lacks a store of its version
+ * (corrupt) or fails to open is rejected, and `MailCache.open` rebuilds it
+ * from the server.
  * @param {string} name
  * @returns {Promise<IDBDatabase>}
  */
@@ -624,7 +627,12 @@ function openDatabase(name) {
   return new Promise((resolve, reject) => {
     const request = indexedDB.open(name, SCHEMA);
     request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
-    request.onsuccess = () => resolve(request.result);
+    request.onsuccess = () => {
+      const database = request.result;
+      if (STORES.every((store) => database.objectStoreNames.contains(store))) return resolve(database);
+      database.close();
+      reject(new DOMException(`${name} lacks stores of schema ${SCHEMA}`, "DataError"));
+    };
     request.onerror = () => reject(request.error);
     // Another tab still holds an older version open: it closes on versionchange.
     request.onblocked = () => {};

@@ -64,6 +64,16 @@ test("a database of another schema is rebuilt empty, and remove() leaves no data
   assert.deepEqual((await indexedDB.databases()).filter((entry) => entry.name?.startsWith("webmail-mail:")), []);
 });
 
+test("a database that lacks stores of its version (corrupt) is rebuilt, not used", async () => {
+  await leaveDatabase("erin\nlocal", 5, (database) => database.createObjectStore("folders", { keyPath: "path" }));
+  const cache = await MailCache.open("erin\nlocal");
+  await cache.saveRows("INBOX", 1, [row(1)]);
+  assert.deepEqual((await cache.rows("INBOX", 1)).map((kept) => kept.uid), [1]);
+  assert.deepEqual(await cache.outgoing(), [], "every store is there");
+  cache.close();
+  await MailCache.remove("erin\nlocal");
+});
+
 test("a storage failure stops caching for the session, reported once, and never throws", async () => {
   const failures = [];
   const cache = await MailCache.open("carol\nlocal", (error) => failures.push(error));
