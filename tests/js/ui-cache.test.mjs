@@ -400,7 +400,7 @@ function outboxDone(page, before) {
   return page.waitForFunction((count) => performance.getEntriesByName("webmail:outbox-done").length > count, before, { timeout: 30_000 });
 }
 
-test("mail written offline waits in the outbox and goes once when the server is back, with two tabs going online at once", async () => {
+test("mail written offline waits in the outbox (to edit or delete there) and goes once when the server is back, with two tabs going online at once", async () => {
   await withWebmail({ messages: 30, submission: true, submissionMaxBytes: 1024 * 1024, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
     const form = page.getByRole("dialog");
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
@@ -429,9 +429,26 @@ test("mail written offline waits in the outbox and goes once when the server is 
     await form.getByText("big.bin").waitFor();
     await form.getByRole("button", { name: "Send" }).click();
     await page.getByText("3 messages wait in the outbox.", { exact: false }).waitFor({ timeout: 20_000 });
+    await writeNew(page, "Regretted", "better not\n");
+    await form.getByRole("button", { name: "Send" }).click();
+    await page.getByText("4 messages wait in the outbox.", { exact: false }).waitFor({ timeout: 20_000 });
     await writeNew(page, "Half a thought", "to be finished online\n");
     await form.getByRole("button", { name: "Close" }).click();
-    await page.getByText("1 change waits for the server. 3 messages wait in the outbox.", { exact: false }).waitFor();
+    await page.getByText("1 change waits for the server. 4 messages wait in the outbox.", { exact: false }).waitFor();
+
+    // The outbox, from the banner: one message deleted, one edited and sent again.
+    const outbox = page.getByRole("dialog", { name: "Outbox" });
+    await page.getByRole("button", { name: "4 messages wait in the outbox." }).click();
+    await outbox.getByRole("listitem", { name: "Regretted" }).getByRole("button", { name: "Delete" }).click();
+    await page.getByText("“Regretted” was deleted from the outbox.").waitFor();
+    await page.getByRole("button", { name: "3 messages wait in the outbox." }).click();
+    assert.match(await outbox.getByRole("listitem", { name: "Half a thought" }).innerText(), /Draft, to Drafts/);
+    await outbox.getByRole("listitem", { name: "Written on the train" }).getByRole("button", { name: "Edit" }).click();
+    assert.equal(await form.getByLabel("Subject").inputValue(), "Written on the train");
+    await form.getByLabel("Message").fill("sent while offline, edited\n");
+    await page.getByText("2 messages wait in the outbox.", { exact: false }).waitFor();
+    await form.getByRole("button", { name: "Send" }).click();
+    await page.getByText("3 messages wait in the outbox.", { exact: false }).waitFor({ timeout: 20_000 });
     assert.deepEqual(serverSearch(server, "INBOX", ["subject", "Written on the train"], "bob"), [], "nothing left while offline");
 
     // A second tab, offline on the same device: both go online at once.
@@ -457,6 +474,8 @@ test("mail written offline waits in the outbox and goes once when the server is 
       assert.ok(await back.getByRole("list", { name: "Attachments" }).getByText("big.bin").count(), "the attachment is still there");
       assert.deepEqual(serverSearch(server, "INBOX", ["subject", "Too big to go"], "bob"), [], "it did not go");
       assert.equal(serverSearch(server, "INBOX", ["subject", "Written on the train"], "bob").length, 1, "delivered once");
+      assert.equal(serverSearch(server, "INBOX", ["body", "sent while offline, edited"], "bob").length, 1, "as edited");
+      assert.deepEqual(serverSearch(server, "INBOX", ["subject", "Regretted"], "bob"), [], "the deleted one never went");
       assert.equal(serverSearch(server, "INBOX", ["subject", `Re: ${original.subject}`], "bob").length, 1, "the reply delivered once");
       assert.equal(serverSearch(server, "Sent", ["subject", "Written on the train"]).length, 1, "filed in Sent once");
       assert.equal(serverSearch(server, "Drafts", ["subject", "Half a thought"]).length, 1, "the draft is in Drafts");

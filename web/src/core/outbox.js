@@ -43,16 +43,18 @@ export function sendOutbox(cache, services) {
 }
 
 /**
- * Takes the first message the server refused out of the outbox, for the form;
- * `keep` puts it where the form's message is kept before it leaves the outbox.
- * Under the sending lock, so two tabs never both take it.
+ * Takes the first message `pick` chooses out of the outbox (for the form, or
+ * to delete it); `keep` puts it where the form's message is kept before it
+ * leaves the outbox. Under the sending lock, so two tabs never both take it
+ * and none takes one being sent.
  * @param {MailCache} cache
- * @param {(entry: Outgoing) => Promise<unknown>} keep
- * @returns {Promise<Outgoing | null>}
+ * @param {(entry: Outgoing) => boolean} pick
+ * @param {(entry: Outgoing) => Promise<unknown>} [keep]
+ * @returns {Promise<Outgoing | null>} null when there is none, or another tab holds the outbox
  */
-export function takeRefused(cache, keep) {
+export function takeOutgoing(cache, pick, keep = async () => {}) {
   return whileHeld(cache, async () => {
-    const entry = (await cache.outgoing()).find((outgoing) => outgoing.failed);
+    const entry = (await cache.outgoing()).find(pick);
     if (!entry) return null;
     await keep(entry);
     await cache.outgoingDone(entry.fields.messageId);

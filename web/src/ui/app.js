@@ -283,7 +283,7 @@ export class WebmailApp extends HTMLElement {
       this.banner.replaceChildren(
         "Offline: showing the mail kept on this device. ",
         waiting ? `${waiting === 1 ? "1 change waits" : `${waiting} changes wait`} for the server. ` : "",
-        outbox ? `${outbox === 1 ? "1 message waits" : `${outbox} messages wait`} in the outbox. ` : "",
+        outbox ? h("button", { type: "button", class: "link", onclick: () => this.composing.showOutbox() }, `${outbox === 1 ? "1 message waits" : `${outbox} messages wait`} in the outbox.`) : "",
         h("button", { type: "button", onclick: () => this.signing.goOnline() }, "Try again"),
       );
     } else if (state === "closed") {

@@ -181,6 +181,41 @@ export function deviceDialog(used, persisted, unsent = 0) {
 }
 
 /**
+ * The outbox, offline: each message waiting (a draft closed offline says so),
+ * to edit (back in the form) or delete.
+ * @param {import("../core/outbox.js").Outgoing[]} entries
+ * @returns {Promise<{action: "edit" | "delete", messageId: string} | null>}
+ */
+export function outboxDialog(entries) {
+  const recipients = (/** @type {import("../core/outbox.js").Outgoing} */ entry) =>
+    [...entry.fields.to, ...entry.fields.cc, ...entry.fields.bcc].map((mailbox) => mailbox.address).join(", ") || "no recipient";
+  return modal(
+    "Outbox",
+    (close) => [
+      h("h2", null, "Outbox"),
+      h("p", { class: "muted" }, "These go when the mail server is back."),
+      h(
+        "ul",
+        { class: "outbox", "aria-label": "Waiting messages" },
+        entries.map((entry) => {
+          const subject = entry.fields.subject || "(no subject)";
+          const { messageId } = entry.fields;
+          return h(
+            "li",
+            { "aria-label": subject },
+            h("span", null, h("strong", null, subject), h("span", { class: "muted" }, ` ${entry.kind === "draft" ? "Draft, to Drafts" : `To ${recipients(entry)}`}`)),
+            h("button", { type: "button", onclick: () => close({ action: "edit", messageId }) }, "Edit"),
+            h("button", { type: "button", class: "danger", onclick: () => close({ action: "delete", messageId }) }, "Delete"),
+          );
+        }),
+      ),
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: () => close(null), autofocus: true }, "Close")),
+    ],
+    null,
+  );
+}
+
+/**
  * What removing the mail from this device would lose: written here, not yet on the server.
  * @param {number} unsent messages in the outbox (sent or closed offline)
  */

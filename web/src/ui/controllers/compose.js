@@ -9,9 +9,9 @@ import { PageTls, loadTls } from "../../core/page-tls.js";
 import { Composer, LocalDrafts, loadCompose, loadIdentities, saveIdentities, replyDraft, forwardDraft, UNDO_MS } from "../../core/compose.js";
 import { draftFromMessage } from "../../core/drafts.js";
 import { Correspondents, mailboxesOf, parseAddresses } from "../../core/addresses.js";
-import { identityDialog } from "../dialogs.js";
+import { identityDialog, outboxDialog } from "../dialogs.js";
 import { actionMessage, sendMessage } from "../../core/errors.js";
-import { sendOutbox, takeRefused } from "../../core/outbox.js";
+import { sendOutbox, takeOutgoing } from "../../core/outbox.js";
 
 /** @typedef {import("../../core/compose.js").DraftFields} DraftFields */
 /** @typedef {ReturnType<import("../compose-form.js").ComposeForm["fields"]>} TypedFields */
@@ -204,13 +204,45 @@ export class ComposeController {
    * @param {import("../../core/mail-cache.js").MailCache} cache
    */
   async offerRefused(cache) {
-    const credentials = this.app.credentials;
-    if (this.composer || !credentials) return;
-    const local = new LocalDrafts(credentials.username);
-    const entry = await takeRefused(cache, ({ fields, origin, draftUid }) => local.put({ fields, origin, draftUid }));
+    const entry = await this.takeToForm(cache, (outgoing) => Boolean(outgoing.failed));
     if (!entry?.failed) return;
     await this.open("outbox", entry);
     if (this.composer) this.showSendFailure(this.composer, entry.failed);
+  }
+
+  /**
+   * Takes a message out of the outbox for the form, kept on this device as the
+   * form's message first (a crash in between loses nothing).
+   * @param {import("../../core/mail-cache.js").MailCache} cache
+   * @param {(entry: import("../../core/outbox.js").Outgoing) => boolean} pick
+   */
+  async takeToForm(cache, pick) {
+    const credentials = this.app.credentials;
+    if (this.composer || !credentials) return null;
+    const local = new LocalDrafts(credentials.username);
+    return takeOutgoing(cache, pick, ({ fields, origin, draftUid }) => local.put({ fields, origin, draftUid }));
+  }
+
+  /** Offline: what waits in the outbox, to edit (back in the form) or delete. */
+  async showOutbox() {
+    const core = this.app.core;
+    const cache = core?.cache;
+    if (!core || !cache) return;
+    const chosen = await outboxDialog(await cache.outgoing());
+    if (!chosen) return;
+    const pick = (/** @type {import("../../core/outbox.js").Outgoing} */ entry) => entry.fields.messageId === chosen.messageId;
+    if (chosen.action === "edit" && this.composer) {
+      this.app.toasts.show({ text: "Send or close the message you are writing first." }, () => {});
+      return;
+    }
+    const entry = chosen.action === "edit" ? await this.takeToForm(cache, pick) : await takeOutgoing(cache, pick);
+    await /** @type {any} */ (core.client).countWaiting?.();
+    if (!entry) {
+      this.app.toasts.show({ text: "That message is no longer in the outbox: it may be on its way." }, () => {});
+      return;
+    }
+    if (chosen.action === "edit") await this.open("restore", entry);
+    else this.app.toasts.show({ text: `“${entry.fields.subject || "(no subject)"}” was deleted from the outbox.` }, () => {});
   }
 
   /**
