@@ -463,7 +463,7 @@ test("mail written offline waits in the outbox (to edit or delete there) and goe
       const runs = await Promise.all(tabs.map(outboxRuns));
       await Promise.all(tabs.map((tab) => tab.getByRole("button", { name: "Try again" }).click()));
       await Promise.all(tabs.map((tab, index) => outboxDone(tab, runs[index])));
-      const said = await Promise.all(tabs.map((tab) => tab.getByText("The 2 messages in the outbox were sent.").count()));
+      const said = await Promise.all(tabs.map((tab) => tab.getByRole("status").getByText("The 2 messages in the outbox were sent.").count()));
       assert.deepEqual(said.sort(), [0, 1], "one tab sent them and said so");
       // The refused one is back in one tab's form, with the server's reason.
       const refused = await Promise.all(tabs.map((tab) => tab.getByRole("dialog", { name: "Not sent" }).count()));
@@ -483,6 +483,38 @@ test("mail written offline waits in the outbox (to edit or delete there) and goe
       assert.deepEqual((await kept(page, `${user.username}\nlocal`)).outbox, [], "the outbox is empty");
     } finally {
       await second.close();
+      await again.stop();
+    }
+  });
+});
+
+test("signing in without keeping mail sends what waits in the outbox, then removes the mail from the device", async () => {
+  await withWebmail({ messages: 20, submission: true, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
+    const account = `${user.username}\nlocal`;
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.getByLabel("Remember me on this device").check();
+    await signIn(page, user, true);
+    const address = await signInOffline(page, user, bridge);
+    await writeNew(page, "Not lost by unticking", "kept until sent\n");
+    await page.getByRole("dialog").getByRole("button", { name: "Send" }).click();
+    await page.getByText("1 message waits in the outbox.", { exact: false }).waitFor({ timeout: 20_000 });
+
+    const again = await startBridge(upstreamFor(server), { listen: address });
+    try {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      const removal = page.getByRole("dialog", { name: "Remove your mail from this device?" });
+      await removal.getByText("1 message written offline has not reached the mail server yet: removing the mail from this device loses it.", { exact: false }).waitFor();
+      await removal.getByRole("button", { name: "Cancel" }).click();
+      const runs = await outboxRuns(page);
+      await signIn(page, user, false);
+      await page.getByText("A message written offline waits for the server: the mail on this device is kept until then.").waitFor();
+      await outboxDone(page, runs);
+      await page.getByRole("status").getByText("The message in the outbox was sent.").waitFor();
+      assert.equal(serverSearch(server, "INBOX", ["subject", "Not lost by unticking"], "bob").length, 1, "delivered");
+      await page.getByRole("status").getByText("The mail on this device was removed, as asked at sign-in.").waitFor();
+      const left = await storage(page);
+      assert.ok(!left.databases.includes(`webmail-mail:${account}`), `no mail database: ${left.databases}`);
+    } finally {
       await again.stop();
     }
   });

@@ -22,6 +22,8 @@ export class SignInController {
   /** @param {import("../app.js").WebmailApp} app */
   constructor(app) {
     this.app = app;
+    /** An account unticked at sign-in whose mail stays on the device only until its outbox is sent. @type {string | null} */
+    this.removeWhenSent = null;
     /**
      * Set while the page shows kept mail because the server is out of reach: how to go online again.
      * @type {{username: string, password: string, remember: boolean, keepMail?: boolean, upstream?: string, host?: string, port?: number} | null}
@@ -102,13 +104,24 @@ export class SignInController {
     this.app.signInForm.reset();
     const refresh = Number(this.app.getAttribute("refresh-seconds"));
     const core = new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {});
+    this.removeWhenSent = null;
     core.cache = await this.deviceCache(accountOf(details, upstream), Boolean(details.keepMail));
+    const removeWhenSent = this.removeWhenSent;
     const server = this.app.servers.find((entry) => entry.name === upstream);
     if (core.cache && server) await core.cache.saveServer(server);
     if (core.cache) await this.replay(client, core.cache);
     await this.start(core);
     // Not awaited: the mailbox is usable while the outbox goes.
-    this.app.composing.sendOutbox(core).catch((error) => this.app.toasts.show({ text: actionMessage("Sending the outbox", error), error: true }, () => {}));
+    this.app.composing
+      .sendOutbox(core)
+      .then(async () => {
+        // Unticked at sign-in, kept only for its outbox: once that is empty, the mail leaves the device.
+        if (removeWhenSent && this.app.core === core && core.cache && !(await core.cache.outgoing()).length) {
+          await this.removeDeviceMail(removeWhenSent);
+          this.app.toasts.show({ text: "The mail on this device was removed, as asked at sign-in." }, () => {});
+        }
+      })
+      .catch((error) => this.app.toasts.show({ text: actionMessage("Sending the outbox", error), error: true }, () => {}));
   }
 
   /**
@@ -291,7 +304,8 @@ export class SignInController {
 
   /**
    * The account's mail on this device when the user keeps it there (asking the
-   * browser not to evict it), or null; unticked, whatever was kept is removed.
+   * browser not to evict it), or null; unticked, whatever was kept is removed,
+   * unless its outbox still holds mail written offline (kept until it is sent).
    * @param {string} account user and server
    * @param {boolean} keep
    * @returns {Promise<MailCache | null>}
@@ -300,8 +314,17 @@ export class SignInController {
     this.app.keptAccount = null;
     this.app.deviceButton.hidden = true;
     if (!keep) {
-      if (account in keptAccounts()) await MailCache.remove(account).catch(() => {});
-      return null;
+      if (!(account in keptAccounts())) return null;
+      const unsent = await MailCache.open(account)
+        .then((cache) => cache.outgoing().finally(() => cache.close()))
+        .then((entries) => entries.length, () => 0);
+      if (!unsent) {
+        await MailCache.remove(account).catch(() => {});
+        return null;
+      }
+      // Written offline, not on the server yet: removing the mail now would lose them.
+      this.app.toasts.show({ text: `${unsent === 1 ? "A message written offline waits" : `${unsent} messages written offline wait`} for the server: the mail on this device is kept until then.` }, () => {});
+      this.removeWhenSent = account;
     }
     setKept(account, true);
     await navigator.storage?.persist?.().catch(() => false);
