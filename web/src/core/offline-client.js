@@ -137,7 +137,7 @@ export class OfflineClient extends EventTarget {
   /** @param {number[] | undefined} uids */
   async expunge(uids) {
     const { path, uidValidity } = this.opened();
-    const gone = uids ?? [...this.rows.values()].filter((row) => row.flags.includes("\Deleted")).map((row) => row.uid);
+    const gone = uids ?? [...this.rows.values()].filter((row) => row.flags.includes("\\Deleted")).map((row) => row.uid);
     await this.keep({ kind: "expunge", path, uidValidity, uids: gone });
     this.forget(gone);
   }

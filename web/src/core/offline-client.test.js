@@ -43,6 +43,11 @@ test("a kept folder opens, sorts and searches here, keeps changes for the server
   assert.equal(client.waiting, 2);
   await assert.rejects(client.copy([3], "Archive"), (error) => error.code === "OFFLINE" && /offline/i.test(error.message));
   await assert.rejects(client.select("Archive"), (error) => error.code === "OFFLINE");
+  // A plain EXPUNGE, as IMAP has it: whatever is marked \Deleted goes.
+  await client.setFlags([5], ["\\Deleted"], "add");
+  await client.expunge(undefined);
+  assert.deepEqual((await cache.changes()).at(-1)?.change.uids, [5]);
+  assert.deepEqual((await client.fetchSummaries([3, 5])).map((kept) => kept.uid), [3]);
   cache.close();
   await MailCache.remove("frank\nlocal");
 });
