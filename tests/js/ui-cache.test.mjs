@@ -400,13 +400,13 @@ function outboxDone(page, before) {
   return page.waitForFunction((count) => performance.getEntriesByName("webmail:outbox-done").length > count, before, { timeout: 30_000 });
 }
 
-test("mail written offline waits in the outbox (to edit or delete there) and goes once when the server is back, with two tabs going online at once", async () => {
+test("mail written offline waits in the outbox (to edit or delete there) and goes once when the server is back, with two tabs offline together and going online at once", async () => {
   await withWebmail({ messages: 30, submission: true, submissionMaxBytes: 1024 * 1024, signIn: false, allowedErrors: /ERR_CONNECTION_REFUSED/ }, async ({ page, server, user, bridge }) => {
     const form = page.getByRole("dialog");
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     await page.getByLabel("Remember me on this device").check();
     await signIn(page, user, true);
-    const original = server.manifest.find((message) => message.folder === "INBOX" && message.subject && message.fromAddress && !message.flags.includes("\\Answered"));
+    const original = server.manifest.find((message) => message.folder === "INBOX" && message.subject && message.fromAddress && !message.flags.includes("\\Answered") && !message.flags.includes("\\Flagged"));
     await openMessage(page, original.subject);
     const address = await signInOffline(page, user, bridge);
 
@@ -456,7 +456,12 @@ test("mail written offline waits in the outbox (to edit or delete there) and goe
     await second.goto(page.url());
     await second.getByLabel("Password").fill(user.password);
     await second.getByRole("button", { name: "Sign in" }).click();
-    await second.getByText("3 messages wait in the outbox.", { exact: false }).waitFor();
+    await second.getByText("1 change waits for the server. 3 messages wait in the outbox.", { exact: false }).waitFor();
+    // Flagged offline in one tab: the other shows it, and counts it.
+    await openMessage(page, original.subject);
+    await page.getByRole("toolbar", { name: "Message actions" }).getByRole("button", { name: "Flag", exact: true }).click();
+    await row(second, original.subject).getByRole("button", { name: "Unflag" }).waitFor();
+    await second.getByText("2 changes wait for the server. 3 messages wait in the outbox.", { exact: false }).waitFor();
     const again = await startBridge(upstreamFor(server), { listen: address });
     try {
       const tabs = [page, second];
@@ -480,6 +485,7 @@ test("mail written offline waits in the outbox (to edit or delete there) and goe
       assert.equal(serverSearch(server, "Sent", ["subject", "Written on the train"]).length, 1, "filed in Sent once");
       assert.equal(serverSearch(server, "Drafts", ["subject", "Half a thought"]).length, 1, "the draft is in Drafts");
       assert.ok(serverFlags(server, "INBOX", original.uid).includes("\\Answered"), "the original is marked answered");
+      await eventually(() => serverFlags(server, "INBOX", original.uid).includes("\\Flagged"), "the flag set offline on the server");
       assert.deepEqual((await kept(page, `${user.username}\nlocal`)).outbox, [], "the outbox is empty");
     } finally {
       await second.close();

@@ -3,11 +3,19 @@
 // subject, sender, recipients, flags) and the messages opened before. Flag
 // changes, moves and deletions are kept in order and replayed once the server
 // is back (`replayChanges`); anything else that needs the server fails with OFFLINE.
+// Other tabs offline on the same account hear of each change (a BroadcastChannel)
+// and show it, as an IMAP server would tell them.
 
 /**
  * @typedef {import("../../pkg/client_wasm.js").MessageSummary} MessageSummary
  * @typedef {import("../../pkg/client_wasm.js").SearchQuery} SearchQuery
  * @typedef {import("../../pkg/client_wasm.js").Address} Address
+ */
+
+/**
+ * @typedef {{kind: "flags", path: string, uidValidity: number, flags: [number, string[]][]}
+ *   | {kind: "gone", path: string, uidValidity: number, uids: number[]}
+ *   | {kind: "waiting"}} TabNote what one offline tab tells the others it changed on the device
  */
 
 /** The error for what needs the server. @param {string} message */
@@ -83,6 +91,39 @@ export class OfflineClient extends EventTarget {
     this.waiting = 0;
     /** Messages sent here, waiting in the outbox. */
     this.outbox = 0;
+    /** Other tabs offline on this account. @type {BroadcastChannel | null} */
+    this.tabs = typeof BroadcastChannel === "function" ? new BroadcastChannel(`webmail-offline:${cache.account}`) : null;
+    if (this.tabs) this.tabs.onmessage = (event) => this.heard(event.data);
+  }
+
+  /**
+   * Another tab changed the kept mail: the open folder shows it, the banner counts it.
+   * @param {TabNote} note
+   */
+  heard(note) {
+    const open = this.open;
+    const here = open && note.kind !== "waiting" && note.path === open.path && note.uidValidity === open.uidValidity ? open.path : null;
+    if (here && note.kind === "flags") {
+      for (const [uid, flags] of note.flags) {
+        const row = this.rows.get(uid);
+        if (!row) continue;
+        row.flags = flags;
+        this.dispatchEvent(Object.assign(new Event("flags"), { mailbox: here, uid, flags }));
+      }
+    } else if (here && note.kind === "gone") {
+      for (const uid of note.uids) this.rows.delete(uid);
+      this.dispatchEvent(Object.assign(new Event("expunge"), { mailbox: here, uids: note.uids }));
+    }
+    this.countWaiting().catch(() => {});
+  }
+
+  /**
+   * What waits for the server changed here: counted again, and other tabs told.
+   * @param {TabNote} [note] what changed in the kept mail, when it did
+   */
+  async waitingChanged(note = { kind: "waiting" }) {
+    this.tabs?.postMessage(note);
+    await this.countWaiting();
   }
 
   /** Counts what waits for the server: changes, drafts and the outbox (the banner shows them). */
@@ -94,12 +135,11 @@ export class OfflineClient extends EventTarget {
   }
 
   /**
-   * Keeps a change for the server and applies it to the kept rows.
+   * Keeps a change for the server, in order.
    * @param {import("./mail-cache.js").Change} change
    */
   async keep(change) {
     await this.cache.queueChange(change);
-    await this.countWaiting();
   }
 
   /** @returns {{path: string, uidValidity: number}} */
@@ -124,13 +164,14 @@ export class OfflineClient extends EventTarget {
       changed.set(uid, row.flags);
     }
     await this.cache.saveFlags(path, uidValidity, changed);
+    await this.waitingChanged({ kind: "flags", path, uidValidity, flags: [...changed] });
   }
 
   /** Moves wait for the server; the rows leave the folder here now. @param {number[]} uids @param {string} target */
   async move(uids, target) {
     const { path, uidValidity } = this.opened();
     await this.keep({ kind: "move", path, uidValidity, uids, target });
-    this.forget(uids);
+    await this.forget(uids);
     return null;
   }
 
@@ -139,14 +180,15 @@ export class OfflineClient extends EventTarget {
     const { path, uidValidity } = this.opened();
     const gone = uids ?? [...this.rows.values()].filter((row) => row.flags.includes("\\Deleted")).map((row) => row.uid);
     await this.keep({ kind: "expunge", path, uidValidity, uids: gone });
-    this.forget(gone);
+    await this.forget(gone);
   }
 
-  /** @param {number[]} uids */
-  forget(uids) {
+  /** Rows that left the folder here (and, told, in other tabs). @param {number[]} uids */
+  async forget(uids) {
     const { path, uidValidity } = this.opened();
     for (const uid of uids) this.rows.delete(uid);
-    return this.cache.forget(path, uidValidity, uids);
+    await this.cache.forget(path, uidValidity, uids);
+    await this.waitingChanged({ kind: "gone", path, uidValidity, uids });
   }
 
   async listMailboxes() {
@@ -227,7 +269,9 @@ export class OfflineClient extends EventTarget {
     return kept;
   }
 
-  async logout() {}
+  async logout() {
+    this.tabs?.close();
+  }
 
   free() {}
 }

@@ -1,5 +1,6 @@
 // Kept mail answering as the client would while offline: searches and orders
-// over kept rows, and a clear OFFLINE for what needs the server.
+// over kept rows, a clear OFFLINE for what needs the server, and two tabs
+// offline on one account telling each other what they changed.
 import "fake-indexeddb/auto";
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -48,6 +49,39 @@ test("a kept folder opens, sorts and searches here, keeps changes for the server
   await client.expunge(undefined);
   assert.deepEqual((await cache.changes()).at(-1)?.change.uids, [5]);
   assert.deepEqual((await client.fetchSummaries([3, 5])).map((kept) => kept.uid), [3]);
+  await client.logout();
   cache.close();
   await MailCache.remove("frank\nlocal");
+});
+
+test("two tabs offline on one account: a change in one shows in the other, and both count what waits", async () => {
+  const cache = await MailCache.open("gina\nlocal");
+  await cache.saveFolder({ path: "INBOX", uidValidity: 4, uidNext: 10, highestModseq: 7, exists: 2, openedAt: 1 }, undefined);
+  await cache.saveRows("INBOX", 4, [row(3, "b second", "Zed"), row(5, "a first", "Amy")]);
+  const [first, second] = [new OfflineClient(cache), new OfflineClient(cache)];
+  await first.select("INBOX");
+  await second.select("INBOX");
+  /** The next event of `type` the second tab's client gives its page. @param {string} type */
+  const next = (type) => new Promise((resolve) => second.addEventListener(type, resolve, { once: true }));
+
+  const countedBoth = new Promise((resolve) => {
+    const check = () => second.waiting === 2 && resolve(undefined);
+    second.addEventListener("state", check);
+  });
+  const flagged = next("flags");
+  await first.setFlags([3], ["\\Flagged"], "add");
+  const flags = /** @type {any} */ (await flagged);
+  assert.deepEqual([flags.mailbox, flags.uid, flags.flags], ["INBOX", 3, ["\\Flagged"]]);
+  assert.deepEqual((await second.fetchSummaries([3]))[0].flags, ["\\Flagged"]);
+
+  const gone = next("expunge");
+  await first.move([5], "Archive");
+  assert.deepEqual(/** @type {any} */ (await gone).uids, [5]);
+  assert.deepEqual(await second.messageUids({ sort: "uid", reverse: false }), [3]);
+  await countedBoth;
+  assert.equal(second.waiting, 2, "the second tab counts the first one's changes");
+  await first.logout();
+  await second.logout();
+  cache.close();
+  await MailCache.remove("gina\nlocal");
 });

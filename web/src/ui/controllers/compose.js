@@ -236,7 +236,7 @@ export class ComposeController {
       return;
     }
     const entry = chosen.action === "edit" ? await this.takeToForm(cache, pick) : await takeOutgoing(cache, pick);
-    await /** @type {any} */ (core.client).countWaiting?.();
+    await /** @type {any} */ (core.client).waitingChanged?.();
     if (!entry) {
       this.app.toasts.show({ text: "That message is no longer in the outbox: it may be on its way." }, () => {});
       return;
@@ -437,7 +437,7 @@ export class ComposeController {
     if (!core || !cache) return null;
     return async (entry) => {
       await cache.putOutgoing(entry);
-      await /** @type {any} */ (core.client).countWaiting?.();
+      await /** @type {any} */ (core.client).waitingChanged?.();
     };
   }
 
