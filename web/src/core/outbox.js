@@ -1,7 +1,7 @@
 // The outbox: what was written while the mail server was out of reach waits on
 // this device (in the account's mail cache) and goes when the connection
-// returns. A message sent offline, or whose sending lost the connection, is
-// sent once; a draft closed offline is saved to Drafts.
+// returns. A message sent offline is sent once, even when its sending from
+// the outbox is cut off and tried again; a draft closed offline is saved to Drafts.
 //
 // Once: one tab sends at a time (a Web Lock per account, taken only if free:
 // a tab that finds another sending leaves the outbox to it), each run reads the
