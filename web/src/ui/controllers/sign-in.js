@@ -22,8 +22,6 @@ export class SignInController {
   /** @param {import("../app.js").WebmailApp} app */
   constructor(app) {
     this.app = app;
-    /** An account unticked at sign-in whose mail stays on the device only until its outbox is sent. @type {string | null} */
-    this.removeWhenSent = null;
     /**
      * Set while the page shows kept mail because the server is out of reach: how to go online again.
      * @type {{username: string, password: string, remember: boolean, keepMail?: boolean, upstream?: string, host?: string, port?: number} | null}
@@ -104,9 +102,9 @@ export class SignInController {
     this.app.signInForm.reset();
     const refresh = Number(this.app.getAttribute("refresh-seconds"));
     const core = new MailCore(client, refresh > 0 ? { countsIntervalMs: refresh * 1000 } : {});
-    this.removeWhenSent = null;
     core.cache = await this.deviceCache(accountOf(details, upstream), Boolean(details.keepMail));
-    const removeWhenSent = this.removeWhenSent;
+    // Unticked at sign-in, the mail is kept only for its outbox: once that is empty, it leaves the device.
+    const removeWhenSent = details.keepMail ? null : core.cache;
     const server = this.app.servers.find((entry) => entry.name === upstream);
     if (core.cache && server) await core.cache.saveServer(server);
     if (core.cache) await this.replay(client, core.cache);
@@ -115,9 +113,8 @@ export class SignInController {
     this.app.composing
       .sendOutbox(core)
       .then(async () => {
-        // Unticked at sign-in, kept only for its outbox: once that is empty, the mail leaves the device.
-        if (removeWhenSent && this.app.core === core && core.cache && !(await core.cache.outgoing()).length) {
-          await this.removeDeviceMail(removeWhenSent);
+        if (removeWhenSent && this.app.core === core && core.cache === removeWhenSent && !(await removeWhenSent.outgoing()).length) {
+          await this.removeDeviceMail(removeWhenSent.account);
           this.app.toasts.show({ text: "The mail on this device was removed, as asked at sign-in." }, () => {});
         }
       })
@@ -324,7 +321,6 @@ export class SignInController {
       }
       // Written offline, not on the server yet: removing the mail now would lose them.
       this.app.toasts.show({ text: `${unsent === 1 ? "A message written offline waits" : `${unsent} messages written offline wait`} for the server: the mail on this device is kept until then.` }, () => {});
-      this.removeWhenSent = account;
     }
     setKept(account, true);
     await navigator.storage?.persist?.().catch(() => false);
