@@ -184,18 +184,28 @@ export class ComposeController {
 
   /** Says what a run of the outbox did. @param {import("../../core/outbox.js").OutboxRun} run */
   outboxSaid(run) {
-    const toast = (/** @type {string} */ text, error = false) => {
-      this.app.toasts.show({ text, error }, () => {});
-      this.app.toasts.announce(text);
-    };
     if (run.sent.length) {
-      const missed = run.sent.flatMap(({ rejected }) => rejected.map((refusal) => `${refusal.address} (${refusal.message})`));
       const what = run.sent.length === 1 ? "The message in the outbox was sent" : `The ${run.sent.length} messages in the outbox were sent`;
-      toast(missed.length ? `${what}, but not to ${missed.join(", ")}.` : `${what}.`, missed.length > 0);
+      this.saySent(what, run.sent.flatMap(({ rejected }) => rejected));
     }
-    if (run.saved) toast(run.saved === 1 ? "The draft written offline was saved to Drafts." : `The ${run.saved} drafts written offline were saved to Drafts.`);
-    for (const error of run.filingFailed) toast(actionMessage("Filing the sent message", error), true);
-    if (run.stopped) toast("The outbox waits: the mail server cannot be reached for sending.", true);
+    if (run.saved) this.say(run.saved === 1 ? "The draft written offline was saved to Drafts." : `The ${run.saved} drafts written offline were saved to Drafts.`);
+    for (const error of run.filingFailed) this.say(actionMessage("Filing the sent message", error), true);
+    if (run.stopped) this.say("The outbox waits: the mail server cannot be reached for sending.", true);
+  }
+
+  /** A notice that screen readers hear too. @param {string} text @param {boolean} [error] */
+  say(text, error = false) {
+    this.app.toasts.show({ text, error }, () => {});
+    this.app.toasts.announce(text);
+  }
+
+  /**
+   * Says that mail went, and to whom it did not, in the server's words.
+   * @param {string} what "Message sent" @param {{address: string, message: string}[]} rejected
+   */
+  saySent(what, rejected) {
+    const missed = rejected.map((refusal) => `${refusal.address} (${refusal.message})`);
+    this.say(missed.length ? `${what}, but not to ${missed.join(", ")}.` : `${what}.`, missed.length > 0);
   }
 
   /**
@@ -477,9 +487,7 @@ export class ComposeController {
         await composer.sendLater(outbox, { undoMs });
         notice.remove();
         this.composer = null;
-        const text = "The message is in the outbox: it is sent when the mail server is back.";
-        this.app.toasts.show({ text }, () => {});
-        this.app.toasts.announce(text);
+        this.say("The message is in the outbox: it is sent when the mail server is back.");
         return;
       }
       const sent = await composer.send({
@@ -489,11 +497,7 @@ export class ComposeController {
       notice.remove();
       this.composer = null;
       this.people?.seen([...composer.fields.to, ...composer.fields.cc, ...composer.fields.bcc], { weight: 5 });
-      // The others have it; who did not is said, in the server's words.
-      const missed = sent.rejected.map((/** @type {{address: string, message: string}} */ refusal) => `${refusal.address} (${refusal.message})`);
-      const text = missed.length ? `Message sent, but not to ${missed.join(", ")}.` : "Message sent.";
-      this.app.toasts.show({ text, error: missed.length > 0 }, () => {});
-      this.app.toasts.announce(text);
+      this.saySent("Message sent", sent.rejected);
     } catch (error) {
       notice.remove();
       this.reopen(composer, /** @type {any} */ (error));
